@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine with Python >= 3.11 and pip:
+#   make        create .venv if needed, install the project, run the whole workflow
+#   make test   the same set-up, then the test suite (what CI runs)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SNAKEMAKE_ARGS ?=
+
+.PHONY: all reproduce test lab lint dry-run clean install
+
+all: reproduce
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,lab]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## reproduce every figure and table (bare `snakemake` with the default profile)
+reproduce: $(STAMP)
+	$(BIN)/snakemake $(SNAKEMAKE_ARGS)
+
+## unit tests, notebook runs and one end-to-end workflow run in a temporary copy
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## open the notebooks in JupyterLab
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+
+dry-run: $(STAMP)
+	$(BIN)/snakemake --dry-run
+
+## remove generated outputs (never data/)
+clean:
+	rm -rf results .snakemake
+	find figures tables -type f ! -name README.md -delete

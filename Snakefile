@@ -1,0 +1,19 @@
+# Reproduces the figures and tables of Sung et al., Adv. Mater. 2023 (doi:10.1002/adma.202210835).
+# Run `snakemake` (the profile in profiles/default/ uses all cores). Each rule runs one
+# parameterized notebook through papermill; parameters come from config/config.yaml.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/porosity.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.porosity.output,

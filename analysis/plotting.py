@@ -1,0 +1,136 @@
+"""The one figure style of the compendium, source notes, and deterministic PNG + SVG output.
+
+Every figure says which kind of data it rests on (:data:`analysis.DATA_SOURCES`): a small note
+in its lower left corner, e.g. "Data: paper (SI Table S2)". Fonts are matplotlib's own DejaVu Sans,
+so a figure looks the same on every machine.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen needed; notebooks still show figures inline via the kernel
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from . import DATA_SOURCES  # noqa: E402
+
+#: Colours by role, from seaborn's colour-blind safe palette.
+PALETTE = sns.color_palette("colorblind")
+COLORS = {
+    "paper": PALETTE[0],
+    "first_principles": PALETTE[1],
+    "reconstructed": PALETTE[2],
+    "measured": PALETTE[3],
+    "SiNP-CNT": PALETTE[7],
+    "Li3.75Si-CNT": PALETTE[0],
+}
+
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.labelsize": 9,
+    "axes.titlesize": 10,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "savefig.bbox": "standard",
+    "svg.hashsalt": "sung2023-compendium",  # stable element ids in SVG output
+    "svg.fonttype": "path",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+def apply_style() -> None:
+    """Set the compendium's figure style (seaborn 'ticks', paper context, fixed fonts)."""
+    sns.set_theme(context="paper", style="ticks", palette=PALETTE, rc=_RC)
+
+
+def source_note(source: str, detail: str = "") -> str:
+    """The data-source note every figure carries, e.g. ``"Data: paper (SI Table S2)"``."""
+    if source not in DATA_SOURCES:
+        raise ValueError(f"data source must be one of {', '.join(DATA_SOURCES)}, got {source!r}")
+    return f"Data: {source}" + (f" ({detail})" if detail else "")
+
+
+def add_source_note(fig: matplotlib.figure.Figure, source: str, detail: str = "") -> None:
+    """Write :func:`source_note` along the bottom of ``fig``, wrapped to its width.
+
+    With a constrained layout, room is reserved below the axes so nothing overlaps.
+    """
+    width_in, height_in = fig.get_size_inches()
+    chars_per_line = max(20, int(width_in * 15))  # 7 pt DejaVu Sans: about 15 characters per inch
+    lines = textwrap.wrap(source_note(source, detail), chars_per_line)
+    line_height = 7 * 1.3 / 72 / height_in  # in figure fractions
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="0.35", ha="left", va="bottom", linespacing=1.2)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        bottom = 0.015 + line_height * len(lines)
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def panel_label(ax: matplotlib.axes.Axes, letter: str) -> None:
+    """Panel letter as in the paper (bold, upper left, outside the axes)."""
+    ax.text(-0.16, 1.04, letter, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom", ha="left")
+
+
+def save_figure(fig: matplotlib.figure.Figure, stem: str | Path) -> list[Path]:
+    """Save ``fig`` as ``<stem>.png`` and ``<stem>.svg`` with no time stamps; return the paths.
+
+    Each file is written to a temporary name and renamed, so an interrupted run leaves no
+    half-written figure behind.
+    """
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        target = stem.with_suffix(f".{ext}")
+        tmp = target.with_name(f".{target.name}.tmp")
+        with plt.rc_context({"svg.hashsalt": _RC["svg.hashsalt"]}):
+            fig.savefig(tmp, format=ext, metadata=metadata)
+        os.replace(tmp, target)
+        written.append(target)
+    return written
+
+
+def porosity_bars(
+    layers: list[str],
+    series: dict[str, dict[str, tuple[float, float, float]]],
+    *,
+    ylabel: str = "Porosity (vol %)",
+) -> matplotlib.figure.Figure:
+    """Grouped bars of porosity per layer (Figure 2h family).
+
+    ``series`` maps a legend label to ``{layer: (value, low, high)}`` in percent; ``low``/``high``
+    bound the error bar. Values are printed above the bars.
+    """
+    apply_style()
+    fig, ax = plt.subplots(figsize=(3.6, 3.0), layout="constrained")
+    n = len(series)
+    width = 0.8 / n
+    colours = [COLORS["paper"], COLORS["first_principles"], *PALETTE[2:]]
+    top = 0.0
+    for i, (label, by_layer) in enumerate(series.items()):
+        xs = [j + (i - (n - 1) / 2) * width for j in range(len(layers))]
+        values = [by_layer[layer][0] for layer in layers]
+        lows = [by_layer[layer][0] - by_layer[layer][1] for layer in layers]
+        highs = [by_layer[layer][2] - by_layer[layer][0] for layer in layers]
+        ax.bar(xs, values, width=width * 0.92, color=colours[i], label=label,
+               yerr=[lows, highs], capsize=3, error_kw={"elinewidth": 0.8, "capthick": 0.8})
+        for x, v, h in zip(xs, values, highs):
+            ax.text(x, v + h + 1.0, f"{v:.1f}", ha="center", va="bottom", fontsize=7)
+            top = max(top, v + h)
+    ax.set_xticks(range(len(layers)), layers)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(min(0.0, ax.get_ylim()[0]), max(100.0, top * 1.15))
+    ax.axhline(0, color="0.2", lw=0.6)
+    ax.legend(frameon=False, loc="upper right")
+    return fig

@@ -1,0 +1,49 @@
+# Shared by every rule: config validation, the papermill command, notebook parameters.
+import json
+import shlex
+import sys
+from pathlib import Path
+
+# jsonschema (used by snakemake.utils.validate) compiles ~40 grammars at import time when the
+# optional package rfc3987-syntax is installed (JupyterLab pulls it in): 1.2 s on every run,
+# no-op runs included. Our schema uses no IRI formats, so that checker is not loaded.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from snakemake.utils import validate
+
+
+validate(config, "../config/schema/config.schema.yaml")
+
+# Notebooks run with the Python that runs Snakemake (the project's virtual environment),
+# whether or not that environment was activated.
+shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; ')
+
+# Every notebook imports the analysis package: a change to its code reruns the notebooks.
+ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py"))
+
+# The executed notebook is the rule's log: Snakemake keeps it when the rule fails.
+# Two sets of papermill parameters: the notebook's section of the config (a plain value, so a
+# change reruns the rule) and the input/output paths (derived from the rule's files).
+PAPERMILL = (
+    "python -m papermill {input.notebook:q} {log.notebook:q}"
+    " --kernel python3 --cwd . --no-progress-bar"
+    " --parameters_yaml {params.config:q} --parameters_yaml {params.paths:q}"
+)
+
+
+def config_parameters(section):
+    """The notebook's section of the config, as JSON (JSON is YAML) for papermill."""
+    return json.dumps(config[section], sort_keys=True)
+
+
+def path_parameters(paths):
+    """Papermill parameters naming the rule's files: {notebook variable: "input.x" / "output.y"}."""
+
+    def params(wildcards, input, output):
+        values = {}
+        for name, source in paths.items():
+            kind, key = source.split(".", 1)
+            values[name] = str(getattr(input if kind == "input" else output, key))
+        return json.dumps(values, sort_keys=True)
+
+    return params

@@ -1,0 +1,138 @@
+"""End to end: the whole workflow in a temporary copy of the repository, as a new user runs it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+DECLARED = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
+            "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
+
+pytestmark = pytest.mark.slow
+
+
+def _ignore(folder, names):
+    skip = {n for n in names if n in GENERATED or n.endswith(".egg-info") or n == "report.html"}
+    if Path(folder).name in ("figures", "tables") and Path(folder).parent == ROOT:
+        skip |= {n for n in names if n != "README.md"}
+    return skip
+
+
+def snakemake(copy: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=copy, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def planned_jobs(copy: Path) -> dict[str, int]:
+    out = snakemake(copy, "--dry-run").stdout + snakemake(copy, "--dry-run").stderr
+    if "Nothing to be done" in out:
+        return {}
+    block = out.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.M)}
+
+
+def data_digest(copy: Path) -> dict[str, str]:
+    return {str(p.relative_to(copy)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((copy / "data").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    copy = tmp_path_factory.mktemp("compendium") / "repo"
+    shutil.copytree(ROOT, copy, ignore=_ignore)
+    before = data_digest(copy)
+    start = time.perf_counter()
+    snakemake(copy)  # bare, as the README says: the default profile supplies the cores
+    print(f"\ncold workflow run: {time.perf_counter() - start:.1f} s")
+    assert data_digest(copy) == before, "the workflow wrote into data/"
+    return copy
+
+
+def test_every_declared_output_exists(built):
+    summary = snakemake(built, "--summary").stdout.splitlines()
+    rows = list(csv.DictReader(summary[summary.index(next(l for l in summary if l.startswith("output_file"))):],
+                               delimiter="\t"))
+    assert sorted(r["output_file"] for r in rows) == sorted(DECLARED)
+    for row in rows:
+        assert (built / row["output_file"]).stat().st_size > 0, row
+        assert row["status"] == "ok", row
+    assert (built / "results/notebooks/porosity.ipynb").is_file()
+
+
+def test_table_shows_paper_and_recomputed_porosity(built):
+    with open(built / "tables/table_s2_porosity.csv", encoding="utf-8") as handle:
+        rows = {(r["layer"], r["quantity"]): r for r in csv.DictReader(handle)}
+    for layer, expected in (("SiNP-CNT", 58.5), ("Li3.75Si-CNT", 11.0)):
+        row = rows[(layer, "porosity")]
+        assert round(float(row["recomputed_value"]), 1) == expected
+        assert round(float(row["paper_value"]), 1) == expected
+        assert row["first_principles_basis"] and row["first_principles_value"]
+
+
+def test_rerun_has_nothing_to_do(built):
+    start = time.perf_counter()
+    result = snakemake(built)
+    elapsed = time.perf_counter() - start
+    print(f"\nno-op rerun: {elapsed:.2f} s")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_lint_is_clean(built):
+    result = snakemake(built, "--lint")
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
+
+
+def test_editing_a_density_reruns_only_the_porosity_rule(built):
+    path = built / "data/paper/table_s2_porosity.csv"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original.replace("active_true_density,2.33,", "active_true_density,2.34,"), encoding="utf-8")
+        assert planned_jobs(built) == {"porosity": 1, "all": 1}
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(built):
+    path = built / "config/config.yaml"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original.replace("mc_samples: 20000", "mc_samples: 5000"), encoding="utf-8")
+        assert planned_jobs(built) == {"porosity": 1, "all": 1}
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+def test_invalid_config_is_refused_before_anything_runs(built):
+    path = built / "config/config.yaml"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original.replace("mc_samples: 20000", "mc_samples: many"), encoding="utf-8")
+        result = snakemake(built, "--dry-run", check=False)
+        assert result.returncode != 0
+        assert "mc_samples" in result.stdout + result.stderr and "many" in result.stdout + result.stderr
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+def test_a_failing_notebook_keeps_its_log_and_leaves_no_output(built, tmp_path):
+    copy = tmp_path / "broken"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns(".snakemake"))
+    table = copy / "data/paper/table_s2_porosity.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace("g/cm^3", "g/ccm", 1), encoding="utf-8")
+    result = snakemake(copy, "--forceall", check=False)
+    assert result.returncode != 0
+    assert "column 'unit', row 1: unknown unit 'g/ccm'" in result.stdout + result.stderr
+    assert (copy / "results/notebooks/porosity.ipynb").is_file()
+    assert not any((copy / p).exists() for p in DECLARED)
