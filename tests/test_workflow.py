@@ -136,3 +136,25 @@ def test_a_failing_notebook_keeps_its_log_and_leaves_no_output(built, tmp_path):
     assert "column 'unit', row 1: unknown unit 'g/ccm'" in result.stdout + result.stderr
     assert (copy / "results/notebooks/porosity.ipynb").is_file()
     assert not any((copy / p).exists() for p in DECLARED)
+
+
+def test_a_second_clean_run_gives_identical_bytes(built, tmp_path):
+    copy = tmp_path / "again"
+    shutil.copytree(built, copy)
+    snakemake(copy, "--forceall")
+    for name in DECLARED:
+        assert (copy / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
+    """As in JupyterLab: started from notebooks/, no parameters injected."""
+    import papermill
+
+    copy = tmp_path / "by_hand"
+    shutil.copytree(built, copy)
+    for name in DECLARED:
+        (copy / name).unlink()
+    papermill.execute_notebook(str(copy / "notebooks/porosity.ipynb"), str(tmp_path / "out.ipynb"),
+                               kernel_name="python3", cwd=str(copy / "notebooks"), progress_bar=False)
+    for name in DECLARED:
+        assert (copy / name).read_bytes() == (built / name).read_bytes(), name
