@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -94,36 +95,33 @@ def test_lint_is_clean(built):
     assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
 
 
-def test_editing_a_density_reruns_only_the_porosity_rule(built):
-    path = built / "data/paper/table_s2_porosity.csv"
+@contextmanager
+def edited(path: Path, old: str, new: str):
+    """``path`` with ``old`` replaced by ``new`` for the duration of the block."""
     original = path.read_text(encoding="utf-8")
+    assert old in original, (path, old)
+    path.write_text(original.replace(old, new, 1), encoding="utf-8")
     try:
-        path.write_text(original.replace("active_true_density,2.33,", "active_true_density,2.34,"), encoding="utf-8")
-        assert planned_jobs(built) == {"porosity": 1, "all": 1}
+        yield path
     finally:
         path.write_text(original, encoding="utf-8")
+
+
+def test_editing_a_density_reruns_only_the_porosity_rule(built):
+    with edited(built / "data/paper/table_s2_porosity.csv", "active_true_density,2.33,", "active_true_density,2.34,"):
+        assert planned_jobs(built) == {"porosity": 1, "all": 1}
 
 
 def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(built):
-    path = built / "config/config.yaml"
-    original = path.read_text(encoding="utf-8")
-    try:
-        path.write_text(original.replace("mc_samples: 20000", "mc_samples: 5000"), encoding="utf-8")
+    with edited(built / "config/config.yaml", "mc_samples: 20000", "mc_samples: 5000"):
         assert planned_jobs(built) == {"porosity": 1, "all": 1}
-    finally:
-        path.write_text(original, encoding="utf-8")
 
 
 def test_invalid_config_is_refused_before_anything_runs(built):
-    path = built / "config/config.yaml"
-    original = path.read_text(encoding="utf-8")
-    try:
-        path.write_text(original.replace("mc_samples: 20000", "mc_samples: many"), encoding="utf-8")
+    with edited(built / "config/config.yaml", "mc_samples: 20000", "mc_samples: many"):
         result = snakemake(built, "--dry-run", check=False)
         assert result.returncode != 0
         assert "mc_samples" in result.stdout + result.stderr and "many" in result.stdout + result.stderr
-    finally:
-        path.write_text(original, encoding="utf-8")
 
 
 def test_a_failing_notebook_keeps_its_log_and_leaves_no_output(built, tmp_path):
