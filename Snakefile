@@ -11,9 +11,11 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/porosity.smk"
+include: "rules/cells.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.porosity.output,
+        cell_outputs(),

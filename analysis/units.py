@@ -25,6 +25,7 @@ from .errors import DataError
 ureg = pint.UnitRegistry(
     autoconvert_offset_to_baseunit=True,  # 60 °C + 5 K and similar just work
     non_int_type=float,
+    force_ndarray_like=True,  # required by pint-xarray; scalars become 0-d arrays
 )
 ureg.formatter.default_format = "~P"
 # Spellings that appear in the battery literature and in cycler exports.

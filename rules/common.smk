@@ -47,3 +47,21 @@ def path_parameters(paths):
         return json.dumps(values, sort_keys=True)
 
     return params
+
+
+def cell_spec(cell):
+    """The config entry of one cell; its file must exist inside the repository."""
+    if cell not in config.get("cells", {}):
+        raise ValueError(f"config/config.yaml: no cell '{cell}' under 'cells'")
+    spec = dict(config["cells"][cell])
+    path = Path(spec["file"])
+    root = Path(workflow.basedir).resolve()
+    if path.is_absolute() or not path.resolve().is_relative_to(root):
+        raise ValueError(f"config/config.yaml, cells.{cell}.file: '{path}' must be a path inside the repository")
+    return spec
+
+
+def cell_outputs():
+    """Every ingested cell's files, for rule all."""
+    cells = sorted(config.get("cells", {}))
+    return expand("results/cells/{cell}.nc", cell=cells) + expand("results/cells/{cell}_cycles.csv", cell=cells)

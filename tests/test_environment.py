@@ -11,21 +11,28 @@ from packaging.requirements import Requirement
 # conda-forge names that differ from PyPI names (none yet; add pairs here when they appear)
 CONDA_TO_PYPI: dict[str, str] = {}
 NOT_PACKAGES = {"python", "pip"}
+# optional extras deliberately not in environment.yml (GPL-licensed readers)
+OPTIONAL_ONLY = {"mpr"}
 
 
 def _pypi():
     project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        requirements += extra
+    for name, extra in project["optional-dependencies"].items():
+        if name not in OPTIONAL_ONLY:
+            requirements += extra
     return {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in requirements}
 
 
 def _conda():
     env = yaml.safe_load(Path("environment.yml").read_text(encoding="utf-8"))
     out = {}
-    for dep in env["dependencies"]:
-        assert isinstance(dep, str), f"environment.yml: unexpected entry {dep!r} (no pip section expected)"
+    deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    for extra in env["dependencies"]:
+        if isinstance(extra, dict):
+            assert set(extra) == {"pip"}, f"environment.yml: unexpected entry {extra!r}"
+            deps += extra["pip"]
+    for dep in deps:
         name, spec = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", dep).groups()
         name = CONDA_TO_PYPI.get(name.lower(), name.lower())
         if name not in NOT_PACKAGES:

@@ -1,0 +1,181 @@
+"""From records to steps to cycles: capacities, Coulombic efficiency and retention, with units.
+
+Conventions, stated once:
+
+- A **step** is a run of records with the same ``step_count`` (or, where a file has none, the same
+  step label and current sign). Its capacity is the last value of ``step_net_capacity_ah`` (which
+  resets at every step), or the integral of current over time where the file has no capacity.
+- A cycle's **charge capacity** is the sum over all its charge steps (CC *and* CV, or CCCV), and
+  likewise for discharge. Taking the largest value per half-cycle instead silently drops the CC
+  part of a CC-CV charge; :func:`cycle_summary` never does.
+- **Coulombic efficiency** depends on the kind of cell:
+
+  ``plating`` (Li plating/stripping half-cell, e.g. SUS/SE/Li): plating is the discharge
+  (current < 0 through the test electrode), stripping the charge; CE = stripped / plated.
+  ``full_cell`` (e.g. Li/SE/NCM811): CE = discharge / charge.
+
+- **Retention** is a capacity divided by the capacity of a chosen reference cycle.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pint
+import pint_xarray  # noqa: F401
+import xarray as xr
+
+from .io.core import step_direction
+from .units import AREA, Q_, require, ureg
+
+CE_CONVENTIONS = ("plating", "full_cell")
+_DIRECTIONS = np.array(["rest", "charge", "discharge", "other"])
+
+
+def _magnitudes(ds: xr.Dataset, name: str, unit: str) -> np.ndarray:
+    """Values of ``name`` in ``unit`` as float64, whether ``ds`` is quantified or not."""
+    data = ds[name].data
+    if isinstance(data, pint.Quantity):
+        return np.asarray(data.to(unit).magnitude, dtype=np.float64)
+    units = ds[name].attrs.get("units")
+    if units is None:
+        raise ValueError(f"{name} carries no units")
+    return np.asarray(Q_(np.asarray(data, dtype=np.float64), units).to(unit).magnitude)
+
+
+def _plain(ds: xr.Dataset, name: str) -> np.ndarray:
+    """Values of a counter or label variable, without units."""
+    data = ds[name].data
+    return np.asarray(data.magnitude if isinstance(data, pint.Quantity) else data)
+
+
+def step_boundaries(ds: xr.Dataset) -> np.ndarray:
+    """Index of the first record of every step (starting with 0)."""
+    n = ds.sizes["record"]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if "step_count" in ds:
+        key = _plain(ds, "step_count")
+        change = key[1:] != key[:-1]
+    else:
+        current = _magnitudes(ds, "current_ampere", "A")
+        scale = max(float(np.max(np.abs(current))), 1e-300)
+        sign = np.where(current > 1e-6 * scale, 1, np.where(current < -1e-6 * scale, -1, 0))
+        change = sign[1:] != sign[:-1]
+        if "step_type" in ds:
+            labels = _plain(ds, "step_type")
+            change |= labels[1:] != labels[:-1]
+    return np.concatenate([[0], np.flatnonzero(change) + 1]).astype(np.int64)
+
+
+def step_table(ds: xr.Dataset) -> xr.Dataset:
+    """One row per step: cycle, label, direction, start/end time, capacity and mean current.
+
+    Capacity is signed like the current (> 0 charge). Returned with pint units, dimension ``step``.
+    """
+    starts = step_boundaries(ds)
+    n = ds.sizes["record"]
+    if starts.size == 0:
+        raise ValueError("no records")
+    ends = np.append(starts[1:], n) - 1
+    time = _magnitudes(ds, "test_time_second", "s")
+    current = _magnitudes(ds, "current_ampere", "A")
+
+    if "step_net_capacity_ah" in ds:
+        capacity = _magnitudes(ds, "step_net_capacity_ah", "A*h")[ends]
+    else:  # trapezoid integral of current within each step
+        dt = np.diff(time)
+        increments = 0.5 * (current[1:] + current[:-1]) * dt / 3600.0
+        inside = np.ones(n - 1, dtype=bool)
+        inside[starts[1:] - 1] = False  # no increment across a step boundary
+        cumulative = np.concatenate([[0.0], np.cumsum(np.where(inside, increments, 0.0))])
+        capacity = cumulative[ends] - cumulative[starts]
+
+    counts = ends - starts + 1
+    mean_current = np.add.reduceat(current, starts) / counts
+    if "step_type" in ds:
+        labels = _plain(ds, "step_type")[starts]
+        directions = np.array([step_direction(s) for s in labels])
+        unknown = directions == "other"
+    else:
+        labels = np.full(starts.size, "", dtype=object)
+        directions = np.full(starts.size, "other", dtype=object)
+        unknown = np.ones(starts.size, dtype=bool)
+    scale = max(float(np.max(np.abs(current))), 1e-300)
+    by_sign = np.where(mean_current > 1e-6 * scale, "charge", np.where(mean_current < -1e-6 * scale, "discharge", "rest"))
+    directions = np.where(unknown, by_sign, directions).astype(str)
+
+    cycle = _plain(ds, "cycle_count")[starts] if "cycle_count" in ds else np.ones(starts.size, dtype=np.int64)
+    steps = xr.Dataset(
+        {
+            "cycle_count": ("step", cycle.astype(np.int64)),
+            "step_type": ("step", labels.astype(str)),
+            "direction": ("step", directions),
+            "first_record": ("step", starts),
+            "last_record": ("step", ends),
+            "start_time": ("step", time[starts], {"units": "s"}),
+            "end_time": ("step", time[ends], {"units": "s"}),
+            "capacity": ("step", capacity, {"units": "A*h"}),
+            "mean_current": ("step", mean_current, {"units": "A"}),
+        },
+        coords={"step": np.arange(starts.size, dtype=np.int64)},
+    )
+    return steps.pint.quantify(unit_registry=ureg)
+
+
+def cycle_summary(
+    ds: xr.Dataset,
+    *,
+    convention: Literal["plating", "full_cell"],
+    area: pint.Quantity | None = None,
+) -> xr.Dataset:
+    """Per-cycle charge and discharge capacity, CE and (with ``area``) areal capacities.
+
+    Dimension ``cycle`` holds the file's own cycle numbers, sorted. Capacities are in mAh (and
+    mAh/cm² with ``area``); CE is dimensionless (NaN where its denominator is zero).
+    """
+    if convention not in CE_CONVENTIONS:
+        raise ValueError(f"convention must be one of {', '.join(CE_CONVENTIONS)}, got {convention!r}")
+    steps = step_table(ds)
+    cycles = steps["cycle_count"].values
+    capacity = steps["capacity"].data.to("mA*h").magnitude
+    direction = steps["direction"].values
+    numbers, index = np.unique(cycles, return_inverse=True)
+    charge = np.bincount(index, weights=np.where(direction == "charge", np.abs(capacity), 0.0), minlength=numbers.size)
+    discharge = np.bincount(index, weights=np.where(direction == "discharge", np.abs(capacity), 0.0), minlength=numbers.size)
+    numerator, denominator = (charge, discharge) if convention == "plating" else (discharge, charge)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ce = np.where(denominator > 0, numerator / denominator, np.nan)
+    start = np.full(numbers.size, np.inf)
+    np.minimum.at(start, index, steps["start_time"].data.to("s").magnitude)
+    end = np.full(numbers.size, -np.inf)
+    np.maximum.at(end, index, steps["end_time"].data.to("s").magnitude)
+    out = xr.Dataset(
+        {
+            "charge_capacity": ("cycle", charge, {"units": "mA*h"}),
+            "discharge_capacity": ("cycle", discharge, {"units": "mA*h"}),
+            "coulombic_efficiency": ("cycle", ce, {"units": "dimensionless"}),
+            "start_time": ("cycle", start, {"units": "s"}),
+            "end_time": ("cycle", end, {"units": "s"}),
+        },
+        coords={"cycle": numbers.astype(np.int64)},
+        attrs={"ce_convention": convention,
+               "ce_definition": "stripped / plated = charge / discharge" if convention == "plating"
+               else "discharge / charge"},
+    ).pint.quantify(unit_registry=ureg)
+    if area is not None:
+        require(area, AREA, "area", positive=True)
+        out["areal_charge_capacity"] = (out["charge_capacity"] / area).pint.to("mA*h/cm^2")
+        out["areal_discharge_capacity"] = (out["discharge_capacity"] / area).pint.to("mA*h/cm^2")
+        out.attrs["electrode_area"] = f"{area:~P}"
+    return out
+
+
+def retention(capacity: xr.DataArray, reference_cycle: int) -> xr.DataArray:
+    """``capacity`` divided by its value at ``reference_cycle`` (dimensionless)."""
+    if reference_cycle not in capacity["cycle"].values:
+        raise KeyError(f"reference cycle {reference_cycle} is not in the data (cycles {int(capacity.cycle.min())}"
+                       f"–{int(capacity.cycle.max())})")
+    ref = capacity.sel(cycle=reference_cycle)
+    return (capacity / ref).pint.to("dimensionless")

@@ -1,0 +1,85 @@
+"""Ingest one cell: its cycler file -> ``results/cells/<cell>.nc`` + a per-cycle summary CSV.
+
+Run by the workflow's ``ingest`` rule, once per cell of ``config/config.yaml``::
+
+    python -m analysis.ingest --cell ID --spec '{"file": ..., "format": "auto", ...}' \
+        --netcdf results/cells/ID.nc --cycles results/cells/ID_cycles.csv
+
+A file that cannot be read stops with one line naming file, column and row; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import xarray as xr
+
+from .cycling import cycle_summary
+from .errors import DataError
+from .io import read_cycler
+from .io.netcdf import write_netcdf
+from .tables import write_table
+from .units import Q_
+
+
+def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
+    """Read the cell's file and summarise it per cycle, as the spec (one config entry) says."""
+    ds = read_cycler(spec["file"], spec.get("format", "auto"), data_source=spec["data_source"],
+                     **spec.get("reader_options", {}))
+    area = Q_(spec["area_cm2"], "cm^2") if spec.get("area_cm2") is not None else None
+    ds.attrs.update({"cell_id": cell, "cell_kind": spec["kind"]})
+    if area is not None:
+        ds.attrs["electrode_area"] = f"{area:~P}"
+    summary = cycle_summary(ds, convention=spec["ce_convention"], area=area)
+    summary.attrs.update({k: ds.attrs[k] for k in ("source_file", "source_sha256", "data_source", "cell_id")})
+    return ds, summary
+
+
+def summary_rows(summary: xr.Dataset) -> list[dict[str, Any]]:
+    """The per-cycle summary as table rows, units in the column names, sorted by cycle."""
+    plain = summary.pint.dequantify()
+    columns = {}
+    for name, var in plain.data_vars.items():
+        unit = var.attrs.get("units", "")
+        suffix = {"mA * h": "mAh", "mA * h / cm ** 2": "mAh_per_cm2", "s": "s", "dimensionless": ""}.get(
+            str(unit).replace("milliampere", "mA").replace("hour", "h").replace("centimeter", "cm").replace("second", "s"),
+            str(unit))
+        columns[name] = f"{name}_{suffix}" if suffix else name
+    rows = []
+    for i, cycle in enumerate(plain["cycle"].values):
+        row: dict[str, Any] = {"cycle": int(cycle)}
+        for name, column in columns.items():
+            value = float(plain[name].values[i])
+            row[column] = "" if np.isnan(value) else value
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cell", required=True)
+    parser.add_argument("--spec", required=True, help="the cell's config entry, as JSON")
+    parser.add_argument("--netcdf", required=True)
+    parser.add_argument("--cycles", required=True)
+    args = parser.parse_args(argv)
+    try:
+        ds, summary = ingest(args.cell, json.loads(args.spec))
+        rows = summary_rows(summary)  # everything computed before anything is written
+        write_netcdf(ds, args.netcdf)
+        write_table(rows, args.cycles)
+    except (DataError, ValueError, KeyError) as exc:
+        for target in (args.netcdf, args.cycles):
+            Path(target).unlink(missing_ok=True)
+        print(f"error: cell '{args.cell}': {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.cell}: {ds.sizes['record']} records, {summary.sizes['cycle']} cycles -> {args.netcdf}, {args.cycles}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
