@@ -26,7 +26,7 @@ import pint
 import pint_xarray  # noqa: F401
 import xarray as xr
 
-from .io.core import step_direction
+from .io.core import step_directions
 from .units import AREA, Q_, require, ureg
 
 CE_CONVENTIONS = ("plating", "full_cell")
@@ -96,7 +96,7 @@ def step_table(ds: xr.Dataset) -> xr.Dataset:
     mean_current = np.add.reduceat(current, starts) / counts
     if "step_type" in ds:
         labels = _plain(ds, "step_type")[starts]
-        directions = np.array([step_direction(s) for s in labels])
+        directions = step_directions(labels)
         unknown = directions == "other"
     else:
         labels = np.full(starts.size, "", dtype=object)

@@ -10,6 +10,7 @@ Every reader in :mod:`analysis.io` returns what :func:`build_dataset` makes:
 - attributes: ``source_file``, ``source_sha256``, ``format``, ``instrument``, ``reader``,
   ``data_source`` (``measured`` / ``reconstructed``), ``sign_convention``, plus any the reader adds.
 
+A reader may pass ``step_type`` as a :class:`pandas.Categorical` (fast for millions of records).
 ``step_type`` keeps the instrument's own label (e.g. ``CCCV_Chg``); :func:`step_direction` maps a
 label to ``charge`` / ``discharge`` / ``rest`` / ``other``. ``cycle_count`` is the file's own cycle
 number, never renumbered. ``step_net_capacity_ah`` resets at every step (Neware style) and is
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+import pandas as pd
 import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
@@ -80,6 +82,13 @@ def step_direction(label: str) -> str:
     return "other"
 
 
+def step_directions(labels: np.ndarray) -> np.ndarray:
+    """:func:`step_direction` of every element of an array of labels (vectorised)."""
+    codes, uniques = pd.factorize(np.asarray(labels), use_na_sentinel=False)
+    return np.array([step_direction(u) for u in uniques], dtype=object)[codes].astype(str) if len(uniques) else \
+        np.array([], dtype=str)
+
+
 def sha256(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -116,17 +125,24 @@ def build_dataset(
     lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"columns differ in length: {lengths}")
+    directions = None
     data_vars = {}
     for name in VARIABLES:  # fixed order
         if name not in columns:
             continue
         v = VARIABLES[name]
-        values = np.asarray(columns[name])
+        values = columns[name]
+        if isinstance(values, pd.Categorical):  # labels as codes: cheap for millions of records
+            categories = np.asarray(values.categories, dtype=str)
+            directions = np.array([step_direction(c) for c in categories], dtype=str)[values.codes] \
+                if name == "step_type" else directions
+            values = categories[values.codes]
+        values = np.asarray(values)
         if v.kind == "float":
-            values = values.astype(np.float64)
+            values = np.asarray(values, dtype=np.float64)  # no copy when already float64
         elif v.kind == "int":
-            values = values.astype(np.int64)
-        else:
+            values = np.asarray(values, dtype=np.int64)
+        elif values.dtype.kind != "U":
             values = values.astype(str)
         data_vars[name] = xr.Variable((RECORD,), values, attrs={"long_name": v.label, "description": v.description,
                                                                 **({"units": v.unit} if v.unit else {})})
@@ -142,11 +158,11 @@ def build_dataset(
         **dict(attrs or {}),
     })
     if check:
-        validate(ds)
+        validate(ds, directions=directions)
     return ds.pint.quantify(unit_registry=ureg)
 
 
-def validate(ds: xr.Dataset) -> None:
+def validate(ds: xr.Dataset, *, directions: np.ndarray | None = None) -> None:
     """Raise :class:`DataError` (file, column, row) for the first problem found.
 
     Checks: required variables present; no NaN in them; test time never decreasing; when
@@ -167,7 +183,8 @@ def validate(ds: xr.Dataset) -> None:
         i = int(back[0]) + 1
         raise DataError(f"time goes backwards ({t[i - 1]:g} s then {t[i]:g} s)", path=path, column="test_time_second", row=i + 1)
     if "step_type" in ds:
-        directions = np.array([step_direction(s) for s in np.asarray(ds["step_type"].values)])
+        if directions is None:
+            directions = step_directions(np.asarray(ds["step_type"].values))
         current = np.asarray(ds["current_ampere"].values, dtype=float)
         scale = max(float(np.nanmax(np.abs(current))) if current.size else 0.0, 1e-300)
         tolerance = 1e-6 * scale

@@ -26,7 +26,25 @@ _COLUMNS = {
 }
 
 
-def _read(path: str | Path, fmt: str, data_source: str, check: bool, cycle_mode: str = "raw") -> xr.Dataset:
+def _labels(series: Any) -> Any:
+    """A polars label column as a pandas Categorical, factorised on its integer codes (fast)."""
+    import pandas as pd
+    import polars as pl
+
+    series = series.fill_null("Unknown") if series.null_count() else series
+    try:
+        physical = series.to_physical().to_numpy()
+    except Exception:  # not categorical: factorise the strings themselves
+        physical = series.cast(pl.String).to_numpy()
+    codes, uniques = pd.factorize(physical)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)  # first record of every label
+    names = series.gather(first).cast(pl.String).to_list()
+    return pd.Categorical.from_codes(codes, categories=names)
+
+
+def _read(path: str | Path, fmt: str, data_source: str, check: bool, cycle_mode: str = "raw",
+          metadata: bool = False) -> xr.Dataset:
     try:
         import fastnda
     except ImportError:  # pragma: no cover - fastnda is a required dependency
@@ -42,37 +60,46 @@ def _read(path: str | Path, fmt: str, data_source: str, check: bool, cycle_mode:
     for name, (bdf, factor) in _COLUMNS.items():
         if name in frame.columns:
             values = frame.get_column(name).to_numpy()
-            columns[bdf] = values.astype(np.float64) * factor if factor is not None else values
+            if factor is None:
+                columns[bdf] = values
+            else:
+                values = values.astype(np.float64)  # fastnda gives float32
+                if factor != 1.0:
+                    values *= factor
+                columns[bdf] = values
     if "step_type" in frame.columns:
-        columns["step_type"] = frame.get_column("step_type").cast(str).fill_null("Unknown").to_numpy()
+        columns["step_type"] = _labels(frame.get_column("step_type"))
     attrs: dict[str, Any] = {}
-    try:
-        meta = fastnda.read_metadata(path)
-        attrs = {f"instrument_{k}": v for k, v in sorted(meta.items()) if isinstance(v, (str, int, float))}
-    except Exception:  # metadata are a bonus; the records are what matters
-        pass
+    if metadata:  # opt-in: parsing the test's XML costs about 10 % of the read
+        try:
+            meta = fastnda.read_metadata(path)
+            attrs = {f"instrument_{k}": v for k, v in sorted(meta.items()) if isinstance(v, (str, int, float))}
+        except Exception:  # metadata are a bonus; the records are what matters
+            attrs = {"instrument_metadata": "unreadable"}
     return build_dataset(columns, source_file=path, format=fmt, instrument="Neware",
                          reader=f"fastnda {getattr(fastnda, '__version__', '')}".strip(),
                          data_source=data_source, attrs={"cycle_numbering": cycle_mode, **attrs}, check=check)
 
 
 def read_nda(path: str | Path, *, data_source: str = "measured", check: bool = True,
-             cycle_mode: str = "raw") -> xr.Dataset:
+             cycle_mode: str = "raw", metadata: bool = False) -> xr.Dataset:
     """A Neware ``.nda`` file as the canonical Dataset (float64).
 
     ``cycle_mode="raw"`` keeps the cycle numbers stored in the file. Neware's BTSDA export may
     number cycles differently (a new cycle at each charge after a discharge): pass
-    ``cycle_mode="chg"`` to number them that way, knowingly.
+    ``cycle_mode="chg"`` to number them that way, knowingly. ``metadata=True`` adds the test's
+    settings (``instrument_*`` attributes).
     """
-    return _read(path, "neware-nda", data_source, check, cycle_mode)
+    return _read(path, "neware-nda", data_source, check, cycle_mode, metadata)
 
 
 def read_ndax(path: str | Path, *, data_source: str = "measured", check: bool = True,
-             cycle_mode: str = "raw") -> xr.Dataset:
+             cycle_mode: str = "raw", metadata: bool = False) -> xr.Dataset:
     """A Neware ``.ndax`` file as the canonical Dataset (float64).
 
     ``cycle_mode="raw"`` keeps the cycle numbers stored in the file. Neware's BTSDA export may
     number cycles differently (a new cycle at each charge after a discharge): pass
-    ``cycle_mode="chg"`` to number them that way, knowingly.
+    ``cycle_mode="chg"`` to number them that way, knowingly. ``metadata=True`` adds the test's
+    settings (``instrument_*`` attributes).
     """
-    return _read(path, "neware-ndax", data_source, check, cycle_mode)
+    return _read(path, "neware-ndax", data_source, check, cycle_mode, metadata)
