@@ -6,6 +6,9 @@ One module per concept:
 - :mod:`analysis.tables`     reading numbers-with-units from data files, writing result tables
 - :mod:`analysis.chemistry`  stoichiometry of Si lithiation, crystal densities
 - :mod:`analysis.porosity`   porosity of the interlayers (Table S2, Fig. 2h)
+- :mod:`analysis.io`         cycler files (Neware, BioLogic, BDF) -> one unit-carrying xarray Dataset
+- :mod:`analysis.cycling`    steps and cycles: capacities, Coulombic efficiency, retention
+- :mod:`analysis.ingest`     the workflow's per-cell ingestion (NetCDF + per-cycle table)
 - :mod:`analysis.plotting`   the one figure style, source notes, deterministic PNG/SVG output
 - :mod:`analysis.paths`      the repository root, the working directory of every notebook
 """
