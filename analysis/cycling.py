@@ -179,3 +179,55 @@ def retention(capacity: xr.DataArray, reference_cycle: int) -> xr.DataArray:
                        f"–{int(capacity.cycle.max())})")
     ref = capacity.sel(cycle=reference_cycle)
     return (capacity / ref).pint.to("dimensionless")
+
+
+def retention_at(capacity: xr.DataArray, cycle: int, reference_cycle: int) -> pint.Quantity:
+    """Retention at one cycle, in percent of ``reference_cycle``."""
+    r = retention(capacity, reference_cycle)
+    if cycle not in r["cycle"].values:
+        raise KeyError(f"cycle {cycle} is not in the data")
+    return r.sel(cycle=cycle).data.to("percent")
+
+
+def rate_capability(capacity: pint.Quantity, c_rates: list[float] | np.ndarray, reference_rate: float) -> pint.Quantity:
+    """Capacity at each C-rate divided by the capacity at ``reference_rate`` (percent)."""
+    rates = np.asarray(c_rates, dtype=float)
+    require(capacity, "[current] * [time]" if capacity.check("[current] * [time]") else
+            "[current] * [time] / [length] ** 2", "capacity")
+    if rates.shape != np.shape(capacity.magnitude):
+        raise ValueError("one capacity per C-rate is needed")
+    matches = np.flatnonzero(np.isclose(rates, reference_rate))
+    if matches.size != 1:
+        raise ValueError(f"reference rate {reference_rate} C must appear exactly once in {rates.tolist()}")
+    return (capacity / capacity[matches[0]]).to("percent")
+
+
+def failure_cycle(
+    summary: xr.Dataset,
+    *,
+    capacity: str = "discharge_capacity",
+    drop: float = 0.2,
+    window: int = 5,
+    ce_low: float | None = 0.9,
+) -> tuple[int, str] | None:
+    """First cycle that looks like a failure (e.g. a short circuit), and why; None if none.
+
+    A cycle fails when its ``capacity`` falls more than ``drop`` (fraction) below the median of the
+    ``window`` cycles before it, or when its CE falls below ``ce_low`` after having been above it
+    (a soft short makes charging run on without storing charge).
+    """
+    values = np.asarray(summary[capacity].data.magnitude, dtype=float)
+    ce = np.asarray(summary["coulombic_efficiency"].data.to("dimensionless").magnitude, dtype=float)
+    cycles = summary["cycle"].values
+    seen_good_ce = False
+    for k in range(values.size):
+        if k >= 1:
+            ref = np.median(values[max(0, k - window):k])
+            if ref > 0 and values[k] < (1 - drop) * ref:
+                return int(cycles[k]), f"{capacity} fell {100 * (1 - values[k] / ref):.0f} % below the previous cycles"
+        if ce_low is not None and np.isfinite(ce[k]):
+            if ce[k] >= ce_low:
+                seen_good_ce = True
+            elif seen_good_ce:
+                return int(cycles[k]), f"Coulombic efficiency fell to {100 * ce[k]:.1f} %"
+    return None
