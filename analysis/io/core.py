@@ -66,6 +66,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
 REQUIRED = tuple(name for name, v in VARIABLES.items() if v.required)
 PREFERRED_LABELS = {v.label: v.name for v in VARIABLES.values()}
 
+_DIRECTION_CODES = {"other": 0, "charge": 1, "discharge": 2, "rest": 3}
 _CHARGE_WORDS = ("chg", "charge")
 _DISCHARGE_WORDS = ("dchg", "dischg", "discharge")
 
@@ -134,8 +135,9 @@ def build_dataset(
         values = columns[name]
         if isinstance(values, pd.Categorical):  # labels as codes: cheap for millions of records
             categories = np.asarray(values.categories, dtype=str)
-            directions = np.array([step_direction(c) for c in categories], dtype=str)[values.codes] \
-                if name == "step_type" else directions
+            if name == "step_type":  # one small code per record instead of a string
+                table = np.array([_DIRECTION_CODES[step_direction(c)] for c in categories], dtype=np.int8)
+                directions = table[values.codes]
             values = categories[values.codes]
         values = np.asarray(values)
         if v.kind == "float":
@@ -184,12 +186,14 @@ def validate(ds: xr.Dataset, *, directions: np.ndarray | None = None) -> None:
         raise DataError(f"time goes backwards ({t[i - 1]:g} s then {t[i]:g} s)", path=path, column="test_time_second", row=i + 1)
     if "step_type" in ds:
         if directions is None:
-            directions = step_directions(np.asarray(ds["step_type"].values))
+            names = step_directions(np.asarray(ds["step_type"].values))
+            directions = np.select([names == "charge", names == "discharge"],
+                                   [_DIRECTION_CODES["charge"], _DIRECTION_CODES["discharge"]], 0).astype(np.int8)
         current = np.asarray(ds["current_ampere"].values, dtype=float)
         scale = max(float(np.nanmax(np.abs(current))) if current.size else 0.0, 1e-300)
         tolerance = 1e-6 * scale
         for direction, wrong in (("charge", current < -tolerance), ("discharge", current > tolerance)):
-            rows = np.flatnonzero((directions == direction) & wrong)
+            rows = np.flatnonzero((directions == _DIRECTION_CODES[direction]) & wrong)
             if rows.size > max(1, directions.size // 100):  # a stray record at a step edge is tolerated
                 r = int(rows[0])
                 raise DataError(
