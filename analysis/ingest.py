@@ -40,22 +40,29 @@ def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
     return ds, summary
 
 
+#: per-cycle table columns: variable -> (column name, unit written)
+SUMMARY_COLUMNS = {
+    "charge_capacity": ("charge_capacity_mAh", "mA*h"),
+    "discharge_capacity": ("discharge_capacity_mAh", "mA*h"),
+    "areal_charge_capacity": ("areal_charge_capacity_mAh_per_cm2", "mA*h/cm^2"),
+    "areal_discharge_capacity": ("areal_discharge_capacity_mAh_per_cm2", "mA*h/cm^2"),
+    "coulombic_efficiency": ("coulombic_efficiency", "dimensionless"),
+    "start_time": ("start_time_s", "s"),
+    "end_time": ("end_time_s", "s"),
+}
+
+
 def summary_rows(summary: xr.Dataset) -> list[dict[str, Any]]:
     """The per-cycle summary as table rows, units in the column names, sorted by cycle."""
-    plain = summary.pint.dequantify()
-    columns = {}
-    for name, var in plain.data_vars.items():
-        unit = var.attrs.get("units", "")
-        suffix = {"mA * h": "mAh", "mA * h / cm ** 2": "mAh_per_cm2", "s": "s", "dimensionless": ""}.get(
-            str(unit).replace("milliampere", "mA").replace("hour", "h").replace("centimeter", "cm").replace("second", "s"),
-            str(unit))
-        columns[name] = f"{name}_{suffix}" if suffix else name
+    present = [name for name in SUMMARY_COLUMNS if name in summary]
+    values = {name: np.asarray(summary[name].data.to(SUMMARY_COLUMNS[name][1]).magnitude, dtype=float)
+              for name in present}
     rows = []
-    for i, cycle in enumerate(plain["cycle"].values):
+    for i, cycle in enumerate(summary["cycle"].values):
         row: dict[str, Any] = {"cycle": int(cycle)}
-        for name, column in columns.items():
-            value = float(plain[name].values[i])
-            row[column] = "" if np.isnan(value) else value
+        for name in present:
+            value = float(values[name][i])
+            row[SUMMARY_COLUMNS[name][0]] = "" if np.isnan(value) else value
         rows.append(row)
     return rows
 
