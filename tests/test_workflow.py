@@ -156,3 +156,51 @@ def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
                                kernel_name="python3", cwd=str(copy / "notebooks"), progress_bar=False)
     for name in DECLARED:
         assert (copy / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_cells_listed_in_config_are_ingested(built, tmp_path):
+    from analysis.io.bdf import write_bdf_csv
+    from analysis.io.netcdf import read_netcdf
+    from synthetic import cycling_records
+
+    copy = tmp_path / "cells"
+    shutil.copytree(built, copy)
+    plate_strip = [("CC_DChg", -3e-4, 3600.0), ("Rest", 0.0, 60.0), ("CC_Chg", 3e-4, 3600.0 * 0.99)]
+    (copy / "data/measured").mkdir()
+    write_bdf_csv(cycling_records([plate_strip] * 3, dt=30.0), copy / "data/measured/demo.csv")
+    config = copy / "config/config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("cells: {}", """cells:
+  demo:
+    file: data/measured/demo.csv
+    format: auto
+    data_source: reconstructed
+    kind: half_cell
+    ce_convention: plating
+    area_cm2: 0.785
+"""), encoding="utf-8")
+    assert planned_jobs(copy) == {"ingest": 1, "all": 1}  # the porosity slice is untouched
+    snakemake(copy)
+    with open(copy / "results/cells/demo_cycles.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["cycle"] for r in rows] == ["1", "2", "3"]
+    assert float(rows[0]["discharge_capacity_mAh"]) == pytest.approx(0.3, rel=1e-9)
+    assert float(rows[0]["areal_discharge_capacity_mAh_per_cm2"]) == pytest.approx(0.3 / 0.785, rel=1e-9)
+    assert float(rows[0]["coulombic_efficiency"]) == pytest.approx(0.99, rel=1e-9)
+    ds = read_netcdf(copy / "results/cells/demo.nc")
+    assert ds.attrs["data_source"] == "reconstructed" and ds.attrs["cell_id"] == "demo"
+    assert ds["current_ampere"].data.units == "ampere"
+
+
+def test_a_cell_file_outside_the_repository_is_refused(built, tmp_path):
+    copy = tmp_path / "outside"
+    shutil.copytree(built, copy)
+    with edited(copy / "config/config.yaml", "cells: {}", """cells:
+  stray:
+    file: ../elsewhere.csv
+    data_source: measured
+    kind: half_cell
+    ce_convention: plating
+"""):
+        result = snakemake(copy, "--dry-run", check=False)
+    assert result.returncode != 0
+    assert "cells.stray.file: '../elsewhere.csv' must be a path inside the repository" in result.stdout + result.stderr

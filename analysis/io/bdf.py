@@ -1,0 +1,301 @@
+"""Battery Data Format (BDF) CSV: :func:`sniff`, :func:`read_bdf_csv`, :func:`write_bdf_csv`.
+
+A BDF CSV has one header line of column names, either the BDF *preferred labels*
+(``Test Time / s``, ``Voltage / V``, ``Current / A``, ...) or the *machine names*
+(``test_time_second``, ``voltage_volt``, ...), then one line per record. Labels with another unit
+of the same dimension (``Test Time / h``) are converted. Cumulative ``Charging Capacity / Ah`` and
+``Discharging Capacity / Ah`` (never reset) become the per-step ``step_net_capacity_ah`` of the
+contract when step boundaries are known (``step_count``, ``step_id`` or ``step_type``); otherwise
+they are left out and the Dataset says so in ``attrs["notes"]``.
+
+Files written by :func:`write_bdf_csv` start with ``# key: value`` comment lines carrying the
+Dataset attributes (``data_source``, the original ``source_file``, ``format``, ...); the reader
+understands them. Floats are written with ``repr`` (shortest text that reads back to the same
+float), so write -> read gives identical values.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pint
+import xarray as xr
+
+from ..errors import DataError
+from ..units import ureg
+from .core import PREFERRED_LABELS, REQUIRED, VARIABLES, validate
+
+from ._text import (
+    detect_encoding, ends_with_newline, count_lines, no_gc, picker, progress, unit_factor, Collector,
+    step_starts, step_first_index, finish_dataset, add_note,
+)
+
+__all__ = ["sniff", "read_bdf_csv", "write_bdf_csv"]
+
+# --------------------------------------------------------------------------------------------
+# BDF CSV
+# --------------------------------------------------------------------------------------------
+
+_MACHINE = {name: name for name in VARIABLES}
+_LABEL_NAME = {label.split(" / ")[0].strip().lower(): name for label, name in PREFERRED_LABELS.items()}
+# Names of the BDF specification that this project files under another variable, and cumulative
+# capacity columns that are converted rather than kept.
+_ALIASES = {
+    "step index": "step_id", "step_index": "step_id",
+    "charging capacity": "_cum_charge", "charge capacity": "_cum_charge", "charging_capacity_ah": "_cum_charge",
+    "discharging capacity": "_cum_discharge", "discharge capacity": "_cum_discharge",
+    "discharging_capacity_ah": "_cum_discharge",
+}
+_CUMULATIVE_UNIT = {"_cum_charge": "A*h", "_cum_discharge": "A*h"}
+_META_CORE = ("source_file", "source_sha256", "format", "instrument", "reader")
+
+
+def _split_label(text: str) -> tuple[str, str | None]:
+    if " / " in text:
+        name, unit = text.rsplit(" / ", 1)
+        return name.strip(), unit.strip()
+    return text.strip(), None
+
+
+def _default_unit(target: str) -> str | None:
+    return _CUMULATIVE_UNIT.get(target) or (VARIABLES[target].unit if target in VARIABLES else None)
+
+
+def _resolve(header: str) -> tuple[str | None, str | None]:
+    """(BDF name or cumulative key, unit written in the header) of one header field."""
+    text = header.strip().strip('"')
+    if text in PREFERRED_LABELS:
+        return PREFERRED_LABELS[text], VARIABLES[PREFERRED_LABELS[text]].unit
+    if text in _MACHINE:
+        return text, VARIABLES[text].unit
+    if text.lower() in _ALIASES and "_" in text:  # machine names of the BDF specification
+        target = _ALIASES[text.lower()]
+        return target, _default_unit(target)
+    name, unit = _split_label(text)
+    key = name.lower()
+    if key in _ALIASES:
+        return _ALIASES[key], unit
+    if key in _LABEL_NAME:
+        return _LABEL_NAME[key], unit
+    return None, None
+
+
+def _head_lines(head: str) -> list[str]:
+    return [line for line in head.lstrip("\ufeff").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def sniff(head: str) -> bool:
+    """True when the first non-comment line of ``head`` is a BDF header (labels or machine names)."""
+    lines = _head_lines(head)
+    if not lines:
+        return False
+    fields = next(csv.reader([lines[0]]))
+    found = {_resolve(f)[0] for f in fields}
+    return "test_time_second" in found and bool(found & {"voltage_volt", "current_ampere"})
+
+
+def _read_comments(handle) -> tuple[dict[str, str], list[str] | None, int]:
+    """``# key: value`` lines at the top, then the header row; returns (meta, header, lines read)."""
+    meta: dict[str, str] = {}
+    lines = 0
+    while True:
+        line = handle.readline()
+        if not line:
+            return meta, None, lines
+        lines += 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            body = stripped.lstrip("#").strip()
+            if ":" in body:
+                key, value = body.split(":", 1)
+                meta[key.strip()] = value.strip()
+            continue
+        return meta, next(csv.reader([line.rstrip("\r\n")])), lines
+
+
+def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_bar: bool | None = None,
+                 **options: Any) -> xr.Dataset:
+    """Read a BDF CSV (preferred labels or machine names) into the canonical Dataset.
+
+    A file written by :func:`write_bdf_csv` declares its ``data_source``; reading it as another
+    one raises (a model's output never turns into a measurement by accident).
+    """
+    if options:
+        raise TypeError(f"read_bdf_csv got unexpected options: {', '.join(options)}")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", path=path)
+    if path.stat().st_size == 0:
+        raise DataError("empty file", path=path)
+    encoding = detect_encoding(path, "cp1252")
+    attrs: dict[str, Any] = {}
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        meta, header, _ = _read_comments(handle)
+        if header is None:
+            raise DataError("no header line", path=path)
+        kinds: dict[str, tuple[str, str]] = {}
+        factors: dict[str, float] = {}
+        index: dict[str, int] = {}
+        labels: dict[str, str] = {}
+        ignored = []
+        for i, field in enumerate(header):
+            name, unit = _resolve(field)
+            if name is None:
+                if field.strip():
+                    ignored.append(field.strip())
+                continue
+            if name in index:
+                raise DataError(f"column given twice (also as '{header[index[name]]}')", path=path, column=field)
+            target = _CUMULATIVE_UNIT.get(name) or (VARIABLES[name].unit if name in VARIABLES else None)
+            kind = "float" if name.startswith("_") else VARIABLES[name].kind
+            if kind == "float" and target:
+                factors[name] = unit_factor(unit, target, path=path, column=field)
+            elif kind == "int" and unit not in (None, "1", "-", "dimensionless", ""):
+                raise DataError(f"unknown unit '{unit}' for a count", path=path, column=field)
+            index[name] = i
+            labels[name] = field.strip()
+            kinds[name] = (kind, field.strip())
+        missing = [n for n in REQUIRED if n not in index]
+        if missing:
+            raise DataError("required column missing", path=path, column=VARIABLES[missing[0]].label)
+        collector = Collector(kinds, path=path, factors=factors)
+        order = [index[k] for k in kinds]
+        need = max(order) + 1
+        full = len(header)
+        last_fields, last_row = None, 0
+        rows = progress(csv.reader(handle), total=count_lines(path), enabled=progress_bar, desc=path.name)
+        row = 0
+        pick = picker(order)
+        with no_gc():
+            for fields in rows:
+                if not any(fields) or fields[0].lstrip().startswith("#"):
+                    continue
+                row += 1
+                if len(fields) < need:
+                    raise DataError(f"truncated line ({len(fields)} of {full} fields)", path=path, row=row)
+                collector.append(row, pick(fields))
+                last_fields, last_row = fields, row
+        if last_fields is not None and len(last_fields) < full and not ends_with_newline(path):
+            raise DataError(f"truncated line ({len(last_fields)} of {full} fields)", path=path, row=last_row)
+    data, file_rows = collector.finish()
+    columns = {k: v for k, v in data.items() if not k.startswith("_")}
+    if ignored:
+        attrs["ignored_columns"] = ", ".join(ignored)
+    keys = [columns.get("step_count"), columns.get("step_id"), columns.get("step_type"), columns.get("cycle_count")]
+    if "step_count" not in columns and any(k is not None for k in keys):
+        columns["step_count"] = np.cumsum(step_starts(*keys, step_time=columns.get("step_time_second"))).astype(np.int64)
+        add_note(attrs, "step_count derived (+1 where step index, step type or cycle changes or step time goes back)")
+    if ("_cum_charge" in data or "_cum_discharge" in data) and "step_net_capacity_ah" not in columns:
+        if "step_count" in columns:
+            charge = data.get("_cum_charge", np.zeros(len(file_rows)))
+            discharge = data.get("_cum_discharge", np.zeros(len(file_rows)))
+            net = np.nan_to_num(charge) - np.nan_to_num(discharge)
+            columns["step_net_capacity_ah"] = net - net[step_first_index(columns["step_count"])]
+            add_note(attrs, "step_net_capacity_ah computed from the cumulative charging/discharging capacities "
+                            "(value at the first record of each step subtracted)")
+        else:
+            add_note(attrs, "cumulative charging/discharging capacities ignored: no step columns to split them by step")
+    declared = meta.get("data_source")
+    if declared and declared != data_source:
+        raise DataError(f"the file declares data_source '{declared}' but was read as '{data_source}'; "
+                        f"pass data_source='{declared}'", path=path)
+    for key, value in meta.items():
+        if key in ("data_source", "sign_convention") or key in _META_CORE or key.startswith("origin_"):
+            continue
+        attrs[key] = value
+    for key in ("source_file", "source_sha256", "format", "reader"):
+        origin = meta.get(f"origin_{key}", meta.get(key))
+        if origin:
+            attrs[f"origin_{key}"] = origin
+    instrument = meta.get("instrument", "unknown")
+
+    def locate(record: int) -> tuple[Any, int]:
+        return path, int(file_rows[record])
+
+    return finish_dataset(columns, path=path, format="bdf-csv", instrument=instrument,
+                          reader="analysis.io.bdf.read_bdf_csv", data_source=data_source, attrs=attrs,
+                          locate=locate, labels=labels)
+
+
+def _magnitudes(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """Values of every variable in its BDF unit, from a quantified or dequantified Dataset."""
+    out = {}
+    for name, var in ds.data_vars.items():
+        if name not in VARIABLES:
+            raise ValueError(f"not a BDF variable of this project: {name}")
+        spec = VARIABLES[name]
+        data = var.data
+        if isinstance(data, pint.Quantity):
+            if spec.unit is None:
+                raise ValueError(f"{name} carries units but is a label")
+            values = np.asarray(data.to(spec.unit).magnitude)
+        elif spec.unit is not None and var.attrs.get("units") not in (None, spec.unit):
+            values = np.asarray(ureg.Quantity(np.asarray(data), var.attrs["units"]).to(spec.unit).magnitude)
+        else:
+            values = np.asarray(data)
+        if spec.kind == "float":
+            values = values.astype(np.float64)
+        elif spec.kind == "int":
+            values = values.astype(np.int64)
+        else:
+            values = values.astype(str)
+        out[name] = values
+    return out
+
+
+def _format_column(kind: str, values: np.ndarray) -> list[str]:
+    if kind == "float":
+        return ["" if v != v else float.__repr__(v) for v in values.tolist()]
+    if kind == "int":
+        return [str(v) for v in values.tolist()]
+    return values.tolist()
+
+
+def write_bdf_csv(ds: xr.Dataset, path: str | Path, *, names: str = "labels") -> Path:
+    """Write ``ds`` as a BDF CSV (``names='labels'`` or ``'machine'``), atomically.
+
+    The Dataset is validated first (nothing is written when it is invalid); attributes go to
+    ``# key: value`` lines before the header; floats are written with ``repr`` so that
+    :func:`read_bdf_csv` gives back identical values.
+    """
+    if names not in ("labels", "machine"):
+        raise ValueError("names must be 'labels' or 'machine'")
+    path = Path(path)
+    values = _magnitudes(ds)
+    plain = xr.Dataset({k: (ds[k].dims, v) for k, v in values.items()}, attrs=dict(ds.attrs))
+    validate(plain)
+    order = [n for n in VARIABLES if n in values]
+    header = [VARIABLES[n].label if names == "labels" else n for n in order]
+    meta = {k: v for k, v in ds.attrs.items() if isinstance(v, (str, int, float, np.integer, np.floating))}
+    if "data_source" not in meta:
+        raise ValueError("the Dataset has no data_source attribute")
+    lines = []
+    for key, value in meta.items():
+        text = " ".join(str(value).split("\n")).replace("\r", " ")
+        lines.append(f"# {key}: {text}\n")
+    columns = [_format_column(VARIABLES[n].kind, values[n]) for n in order]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(lines)
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(zip(*columns))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
