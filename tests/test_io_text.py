@@ -209,7 +209,7 @@ def test_mpr_needs_galvani(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "galvani", None)
     with pytest.raises(DataError) as err:
         read_cycler(path)
-    assert str(err.value) == f"{path}: reading .mpr needs the optional GPL package galvani: pip install galvani"
+    assert str(err.value) == f"{path}: reading .mpr needs the optional GPL package galvani: pip install -e '.[mpr]' (or pip install galvani)"
 
 
 def test_mpr_that_galvani_cannot_read(tmp_path):

@@ -42,7 +42,7 @@ from ._text import (Collector, add_note, count_lines, detect_encoding, ends_with
 __all__ = ["read_mpt", "read_mpr"]
 
 INSTRUMENT = "BioLogic (EC-Lab)"
-GALVANI_MISSING = "reading .mpr needs the optional GPL package galvani: pip install galvani"
+GALVANI_MISSING = "reading .mpr needs the optional GPL package galvani: pip install -e '.[mpr]' (or pip install galvani)"
 
 _NB_HEADER = re.compile(r"^\s*Nb header lines\s*:\s*(\d+)\s*$")
 _COMMA_NUMBER = re.compile(r"^[-+]?\d+,\d*(?:[eE][-+]?\d+)?$")
