@@ -404,3 +404,15 @@ def finish_dataset(columns: Mapping[str, Any], *, path: Path, format: str, instr
 
 def add_note(attrs: dict, note: str) -> None:
     attrs["notes"] = f"{attrs['notes']}; {note}" if attrs.get("notes") else note
+
+
+def open_checks(path: str | Path, options: Mapping[str, Any], reader: str) -> Path:
+    """What every reader checks first: no unknown options, the file exists and is not empty."""
+    if options:
+        raise TypeError(f"{reader} got unexpected options: {', '.join(options)}")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", path=path)
+    if path.stat().st_size == 0:
+        raise DataError("empty file", path=path)
+    return path

@@ -31,6 +31,7 @@ from ..units import ureg
 from .core import PREFERRED_LABELS, REQUIRED, VARIABLES, validate
 
 from ._text import (
+    open_checks,
     detect_encoding, ends_with_newline, count_lines, no_gc, picker, progress, unit_factor, Collector,
     step_starts, step_first_index, finish_dataset, add_note,
 )
@@ -127,13 +128,7 @@ def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_ba
     A file written by :func:`write_bdf_csv` declares its ``data_source``; reading it as another
     one raises (a model's output never turns into a measurement by accident).
     """
-    if options:
-        raise TypeError(f"read_bdf_csv got unexpected options: {', '.join(options)}")
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    if path.stat().st_size == 0:
-        raise DataError("empty file", path=path)
+    path = open_checks(path, options, "read_bdf_csv")
     encoding = detect_encoding(path, "cp1252")
     attrs: dict[str, Any] = {}
     with open(path, encoding=encoding, errors="replace", newline="") as handle:

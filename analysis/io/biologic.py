@@ -36,7 +36,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataError
-from ._text import (Collector, add_note, count_lines, detect_encoding, ends_with_newline, finish_dataset, no_gc,
+from ._text import (Collector, add_note, open_checks, count_lines, detect_encoding, ends_with_newline, finish_dataset, no_gc,
                   picker, progress, step_first_index, step_mean, step_starts, unit_factor)
 
 __all__ = ["read_mpt", "read_mpr"]
@@ -80,13 +80,7 @@ def _pick(columns: Mapping[str, np.ndarray], *names: str) -> str | None:
 def read_mpt(path: str | Path, *, data_source: str = "measured", progress_bar: bool | None = None,
              **options: Any) -> xr.Dataset:
     """Read an EC-Lab ``.mpt`` text export into the canonical Dataset."""
-    if options:
-        raise TypeError(f"read_mpt got unexpected options: {', '.join(options)}")
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    if path.stat().st_size == 0:
-        raise DataError("empty file", path=path)
+    path = open_checks(path, options, "read_mpt")
     encoding = detect_encoding(path, "latin-1")
     attrs: dict[str, Any] = {"encoding": encoding}
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
@@ -146,13 +140,7 @@ def read_mpt(path: str | Path, *, data_source: str = "measured", progress_bar: b
 
 def read_mpr(path: str | Path, *, data_source: str = "measured", **options: Any) -> xr.Dataset:
     """Read an EC-Lab ``.mpr`` binary file through galvani (optional, GPL-3)."""
-    if options:
-        raise TypeError(f"read_mpr got unexpected options: {', '.join(options)}")
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    if path.stat().st_size == 0:
-        raise DataError("empty file", path=path)
+    path = open_checks(path, options, "read_mpr")
     try:
         from galvani import BioLogic
     except ImportError:

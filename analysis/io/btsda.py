@@ -41,7 +41,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataError
-from ._text import (Collector, add_note, count_lines, detect_encoding, ends_with_newline, finish_dataset, no_gc,
+from ._text import (Collector, add_note, open_checks, count_lines, detect_encoding, ends_with_newline, finish_dataset, no_gc,
                   picker, progress, sign_by_step, step_starts, to_unix_seconds, unit_factor)
 
 __all__ = ["sniff", "read_csv", "read_xlsx"]
@@ -204,13 +204,7 @@ def read_csv(path: str | Path, *, data_source: str = "measured", timezone: str |
     ``timezone`` (e.g. ``"Europe/Berlin"``) is the zone of the ``Date`` column; by default it is
     read as UTC and the Dataset notes that. ``progress_bar``: None = only for > 1e6 rows.
     """
-    if options:
-        raise TypeError(f"read_csv got unexpected options: {', '.join(options)}")
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    if path.stat().st_size == 0:
-        raise DataError("empty file", path=path)
+    path = open_checks(path, options, "read_csv")
     handle, encoding = _open_rows(path)
     with handle:
         rows = csv.reader(handle)
@@ -362,13 +356,7 @@ def _cell(fields: list[str], i: int, row: int, header: Sequence[str], path: Path
 def read_xlsx(path: str | Path, *, data_source: str = "measured", timezone: str | None = None,
               progress_bar: bool | None = None, **options: Any) -> xr.Dataset:
     """Read a BTSDA XLSX export (its ``record`` sheet or sheets) into the canonical Dataset."""
-    if options:
-        raise TypeError(f"read_xlsx got unexpected options: {', '.join(options)}")
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    if path.stat().st_size == 0:
-        raise DataError("empty file", path=path)
+    path = open_checks(path, options, "read_xlsx")
     import zipfile
 
     from openpyxl import load_workbook
