@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # no screen needed; notebooks still show figures inline via the kernel
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from . import DATA_SOURCES  # noqa: E402
@@ -134,3 +135,37 @@ def porosity_bars(
     ax.axhline(0, color="0.2", lw=0.6)
     ax.legend(frameon=False, loc="upper right")
     return fig
+
+
+def voltage_vs_time(ax: matplotlib.axes.Axes, ds, *, label: str | None = None, color=None,
+                    time_unit: str = "h") -> None:
+    """Voltage against test time of one cell (a canonical cycler Dataset)."""
+    t = ds["test_time_second"].data.to(time_unit).magnitude
+    v = ds["voltage_volt"].data.to("V").magnitude
+    ax.plot(t, v, lw=0.8, label=label, color=color)
+    ax.set_xlabel(f"Time ({time_unit})")
+    ax.set_ylabel("Voltage (V)")
+
+
+def capacity_and_ce(ax: matplotlib.axes.Axes, summary, *, areal: bool = True, color=None,
+                    label: str | None = None) -> matplotlib.axes.Axes:
+    """Discharge capacity (left axis) and Coulombic efficiency (right axis) against cycle.
+
+    Returns the right-hand axes (CE). Areal capacity when the summary has it and ``areal`` is set.
+    """
+    use_areal = areal and "areal_discharge_capacity" in summary
+    name = "areal_discharge_capacity" if use_areal else "discharge_capacity"
+    unit, unit_label = ("mA*h/cm^2", "mAh cm⁻²") if use_areal else ("mA*h", "mAh")
+    cycles = summary["cycle"].values
+    ax.plot(cycles, summary[name].data.to(unit).magnitude, "o", ms=3, color=color or COLORS["paper"],
+            label=label or "capacity")
+    ax.set_xlabel("Cycle number")
+    ax.set_ylabel(f"{'Areal capacity' if use_areal else 'Capacity'} ({unit_label}), ●", color=color or COLORS["paper"])
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    right = ax.twinx()
+    ce = summary["coulombic_efficiency"].data.to("percent").magnitude
+    right.plot(cycles, ce, "s", ms=2.5, mfc="none", color=COLORS["first_principles"], label="CE")
+    right.set_ylabel("Coulombic efficiency (%), □", color=COLORS["first_principles"])
+    right.spines["right"].set_visible(True)
+    return right

@@ -17,3 +17,29 @@ rule ingest:
     shell:
         "python -m analysis.ingest --cell {wildcards.cell:q} --spec {params.spec:q}"
         " --netcdf {output.netcdf:q} --cycles {output.cycles:q} > {log:q} 2>&1"
+
+
+rule cell_overview:
+    input:
+        notebook="notebooks/cell_overview.ipynb",
+        netcdf="results/cells/{cell}.nc",
+        code=ANALYSIS_CODE,
+    output:
+        png="figures/cells/{cell}_overview.png",
+        svg="figures/cells/{cell}_overview.svg",
+        summary="tables/cells/{cell}_summary.csv",
+    params:
+        config=lambda wildcards: cell_notebook_parameters(wildcards.cell),
+        paths=path_parameters(
+            {
+                "netcdf_path": "input.netcdf",
+                "figure_png": "output.png",
+                "summary_out": "output.summary",
+            }
+        ),
+    log:
+        notebook="results/notebooks/cell_overview_{cell}.ipynb",
+    conda:
+        "../environment.yml"
+    shell:
+        PAPERMILL

@@ -61,7 +61,16 @@ def cell_spec(cell):
     return spec
 
 
+def cell_notebook_parameters(cell):
+    """Papermill parameters of the per-cell overview notebook (plain values: a change reruns it)."""
+    spec = cell_spec(cell)
+    return json.dumps({"cell_id": cell, "ce_convention": spec["ce_convention"], "area_cm2": spec.get("area_cm2"),
+                       "reference_cycle": spec.get("reference_cycle", 1)}, sort_keys=True)
+
+
 def cell_outputs():
-    """Every ingested cell's files, for rule all."""
+    """Every configured cell's files, for rule all."""
     cells = sorted(config.get("cells", {}))
-    return expand("results/cells/{cell}.nc", cell=cells) + expand("results/cells/{cell}_cycles.csv", cell=cells)
+    patterns = ["results/cells/{cell}.nc", "results/cells/{cell}_cycles.csv", "figures/cells/{cell}_overview.png",
+                "figures/cells/{cell}_overview.svg", "tables/cells/{cell}_summary.csv"]
+    return [path for pattern in patterns for path in expand(pattern, cell=cells)]

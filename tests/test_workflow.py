@@ -178,8 +178,13 @@ def test_cells_listed_in_config_are_ingested(built, tmp_path):
     ce_convention: plating
     area_cm2: 0.785
 """), encoding="utf-8")
-    assert planned_jobs(copy) == {"ingest": 1, "all": 1}  # the porosity slice is untouched
+    assert planned_jobs(copy) == {"ingest": 1, "cell_overview": 1, "all": 1}  # the porosity slice is untouched
     snakemake(copy)
+    assert (copy / "figures/cells/demo_overview.png").stat().st_size > 10_000
+    assert (copy / "figures/cells/demo_overview.svg").is_file()
+    with open(copy / "tables/cells/demo_summary.csv", encoding="utf-8") as handle:
+        overview = list(csv.DictReader(handle))
+    assert [round(float(r["retention_vs_cycle_1_percent"]), 6) for r in overview] == [100.0, 100.0, 100.0]
     with open(copy / "results/cells/demo_cycles.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["cycle"] for r in rows] == ["1", "2", "3"]
