@@ -5,4 +5,8 @@ Everything made here is labelled ``data_source = "reconstructed"`` and flows thr
 readers and analysis functions as a lab's measured files.
 
 - :mod:`analysis.reconstruct.physics`  the physical terms, each a small function with units
+- :mod:`analysis.reconstruct.protocol` schedule steps, and the paper's protocols turned into them
+- :mod:`analysis.reconstruct.models`   the half-cell and full-cell models, explicit named parameters
+- :mod:`analysis.reconstruct.simulate` a cycler run: time stepping, record triggers, resolution, noise
+- :mod:`analysis.reconstruct.cells`    the paper's cells: default parameters, reconstruct, calibration
 """

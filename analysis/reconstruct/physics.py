@@ -104,3 +104,30 @@ def accessible_fraction(c_rate: np.ndarray | float, diffusion_rate: float) -> np
     tau = np.sqrt(c / diffusion_rate)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(tau > 1e-8, np.tanh(tau) / np.where(tau > 1e-8, tau, 1.0), 1.0)
+
+
+def mixed_accessible_fraction(c_rate: np.ndarray | float, diffusion_rate: float, limited_share: float) -> np.ndarray:
+    """Share of the capacity reachable at a C-rate when only ``limited_share`` of it is diffusion-limited.
+
+    Two particle populations: small (or well-contacted) particles are fully used at any rate, the
+    large ones follow :func:`accessible_fraction`: (1 − s) + s · tanh(τ)/τ, τ = √(C/C_d).
+    """
+    if not 0.0 <= limited_share <= 1.0:
+        raise ValueError("limited_share must be between 0 and 1")
+    return (1.0 - limited_share) + limited_share * accessible_fraction(c_rate, diffusion_rate)
+
+
+def intercalation_saturation_potential(stoichiometry: np.ndarray | float, saturation: float, width: float,
+                                       ideality: float, temperature: pint.Quantity) -> pint.Quantity:
+    """Drop of an intercalation electrode's potential as its Li sites fill: n(RT/F)·ln(d / (d + w)), d = x_max − x.
+
+    Zero far from ``saturation`` (x_max), about −n(RT/F)·ln 2 at d = w, and falling without bound
+    as x → x_max: the end-of-discharge knee of a cathode whose fitted OCP (e.g. the Chen 2020
+    NCM811 fit, flat near x = 1) does not reach the discharge cut-off by itself.
+    """
+    require(temperature, "[temperature]", "temperature")
+    if width <= 0 or ideality <= 0:
+        raise ValueError("width and ideality must be positive")
+    d = np.clip(saturation - np.asarray(stoichiometry, dtype=float), 1e-300, None)
+    thermal = float((R * temperature.to("K") / F).to("V").magnitude)
+    return Q_(ideality * thermal * np.log(d / (d + width)), "V")
