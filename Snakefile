@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/porosity.smk"
+include: "rules/reconstruct.smk"
 include: "rules/cells.smk"
 
 

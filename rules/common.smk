@@ -50,14 +50,23 @@ def path_parameters(paths):
 
 
 def cell_spec(cell):
-    """The config entry of one cell; its file must exist inside the repository."""
+    """The config entry of one cell, with its ``file`` and ``data_source`` made explicit.
+
+    An entry names its data in exactly one line: ``reconstructed: <protocol id>`` (the model's
+    file, results/reconstructed/<protocol id>.csv) or ``measured: <path inside the repository>``.
+    """
     if cell not in config.get("cells", {}):
         raise ValueError(f"config/config.yaml: no cell '{cell}' under 'cells'")
     spec = dict(config["cells"][cell])
+    if "reconstructed" in spec:
+        spec.update(file=f"results/reconstructed/{spec['reconstructed']}.csv", data_source="reconstructed",
+                    format=spec.get("format", "neware-csv"))
+    else:
+        spec.update(file=spec["measured"], data_source="measured")
     path = Path(spec["file"])
     root = Path(workflow.basedir).resolve()
     if path.is_absolute() or not path.resolve().is_relative_to(root):
-        raise ValueError(f"config/config.yaml, cells.{cell}.file: '{path}' must be a path inside the repository")
+        raise ValueError(f"config/config.yaml, cells.{cell}.measured: '{path}' must be a path inside the repository")
     return spec
 
 

@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 DECLARED = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
             "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
+CELL_PATTERNS = ["results/cells/{}.nc", "results/cells/{}_cycles.csv", "figures/cells/{}_overview.png",
+                 "figures/cells/{}_overview.svg", "tables/cells/{}_summary.csv"]
+
+
+def configured_outputs(copy: Path) -> list[str]:
+    """Every output the config declares: the porosity slice plus five files per configured cell."""
+    import yaml
+
+    cells = yaml.safe_load((copy / "config/config.yaml").read_text(encoding="utf-8"))["cells"]
+    return DECLARED + [pattern.format(cell) for cell in sorted(cells) for pattern in CELL_PATTERNS]
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +75,10 @@ def test_every_declared_output_exists(built):
     summary = snakemake(built, "--summary").stdout.splitlines()
     rows = list(csv.DictReader(summary[summary.index(next(l for l in summary if l.startswith("output_file"))):],
                                delimiter="\t"))
-    assert sorted(r["output_file"] for r in rows) == sorted(DECLARED)
+    expected = configured_outputs(built)
+    listed = {r["output_file"] for r in rows}
+    assert set(expected) <= listed, sorted(set(expected) - listed)
+    assert len(expected) == 5 + 5 * 12  # the porosity slice and twelve reconstructed cells
     for row in rows:
         assert (built / row["output_file"]).stat().st_size > 0, row
         assert row["status"] == "ok", row
@@ -140,8 +153,24 @@ def test_a_second_clean_run_gives_identical_bytes(built, tmp_path):
     copy = tmp_path / "again"
     shutil.copytree(built, copy)
     snakemake(copy, "--forceall")
-    for name in DECLARED:
-        assert (copy / name).read_bytes() == (built / name).read_bytes(), name
+    outputs = configured_outputs(built) + [f"results/reconstructed/{p}" for p in
+                                           sorted(x.name for x in (built / "results/reconstructed").iterdir())]
+    different = [name for name in outputs if (copy / name).read_bytes() != (built / name).read_bytes()]
+    assert different == []
+
+
+def test_reconstructed_cells_are_labelled_and_calibrated(built):
+    from analysis.io.netcdf import read_netcdf
+
+    ds = read_netcdf(built / "results/cells/fc_il_65mpa_cycling.nc")
+    assert ds.attrs["data_source"] == "reconstructed"
+    with open(built / "results/cells/fc_il_65mpa_cycling_cycles.csv", encoding="utf-8") as handle:
+        rows = {int(r["cycle"]): r for r in csv.DictReader(handle)}
+    assert float(rows[1]["coulombic_efficiency"]) == pytest.approx(0.920, abs=0.0005)  # ICE 92.0 % (Fig 5a)
+    retention_200 = float(rows[200]["discharge_capacity_mAh"]) / float(rows[2]["discharge_capacity_mAh"])
+    assert retention_200 == pytest.approx(0.889, abs=0.0005)  # 88.9 % after 200 cycles (Fig 5b)
+    svg = (built / "figures/cells/fc_il_65mpa_cycling_overview.svg").read_text(encoding="utf-8")
+    assert "Data: reconstructed" in svg or "reconstructed" in svg
 
 
 def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
@@ -167,18 +196,18 @@ def test_cells_listed_in_config_are_ingested(built, tmp_path):
     shutil.copytree(built, copy)
     plate_strip = [("CC_DChg", -3e-4, 3600.0), ("Rest", 0.0, 60.0), ("CC_Chg", 3e-4, 3600.0 * 0.99)]
     (copy / "data/measured").mkdir()
-    write_bdf_csv(cycling_records([plate_strip] * 3, dt=30.0), copy / "data/measured/demo.csv")
+    records = cycling_records([plate_strip] * 3, dt=30.0)
+    records.attrs["data_source"] = "measured"  # stands in for a lab's file
+    write_bdf_csv(records, copy / "data/measured/demo.csv")
     config = copy / "config/config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("cells: {}", """cells:
+    config.write_text(config.read_text(encoding="utf-8").replace("cells:\n", """cells:
   demo:
-    file: data/measured/demo.csv
-    format: auto
-    data_source: reconstructed
+    measured: data/measured/demo.csv
     kind: half_cell
     ce_convention: plating
     area_cm2: 0.785
-"""), encoding="utf-8")
-    assert planned_jobs(copy) == {"ingest": 1, "cell_overview": 1, "all": 1}  # the porosity slice is untouched
+""", 1), encoding="utf-8")
+    assert planned_jobs(copy) == {"ingest": 1, "cell_overview": 1, "all": 1}  # nothing else reruns
     snakemake(copy)
     assert (copy / "figures/cells/demo_overview.png").stat().st_size > 10_000
     assert (copy / "figures/cells/demo_overview.svg").is_file()
@@ -192,20 +221,19 @@ def test_cells_listed_in_config_are_ingested(built, tmp_path):
     assert float(rows[0]["areal_discharge_capacity_mAh_per_cm2"]) == pytest.approx(0.3 / 0.785, rel=1e-9)
     assert float(rows[0]["coulombic_efficiency"]) == pytest.approx(0.99, rel=1e-9)
     ds = read_netcdf(copy / "results/cells/demo.nc")
-    assert ds.attrs["data_source"] == "reconstructed" and ds.attrs["cell_id"] == "demo"
+    assert ds.attrs["data_source"] == "measured" and ds.attrs["cell_id"] == "demo"
     assert ds["current_ampere"].data.units == "ampere"
 
 
 def test_a_cell_file_outside_the_repository_is_refused(built, tmp_path):
     copy = tmp_path / "outside"
     shutil.copytree(built, copy)
-    with edited(copy / "config/config.yaml", "cells: {}", """cells:
+    with edited(copy / "config/config.yaml", "cells:\n", """cells:
   stray:
-    file: ../elsewhere.csv
-    data_source: measured
+    measured: ../elsewhere.csv
     kind: half_cell
     ce_convention: plating
 """):
         result = snakemake(copy, "--dry-run", check=False)
     assert result.returncode != 0
-    assert "cells.stray.file: '../elsewhere.csv' must be a path inside the repository" in result.stdout + result.stderr
+    assert "cells.stray.measured: '../elsewhere.csv' must be a path inside the repository" in result.stdout + result.stderr

@@ -25,7 +25,6 @@ Conventions of the calibration, stated once:
 from __future__ import annotations
 
 import functools
-import time
 import zlib
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -501,7 +500,6 @@ def reconstruct(cell_id: str, params: Mapping[str, Any] | None = None, *, protoc
     if protocol not in spec["protocols"]:
         raise KeyError(f"cell '{cell_id}' has no reconstructed protocol '{protocol}' "
                        f"(available: {', '.join(spec['protocols'])})")
-    started = time.perf_counter()
     model_params, proto, sim = _split_overrides(spec, protocol, params)
     area = _area(cell_id)
     cls = PlatingHalfCell if spec["model"] == "PlatingHalfCell" else FullCell
@@ -514,7 +512,6 @@ def reconstruct(cell_id: str, params: Mapping[str, Any] | None = None, *, protoc
         "protocol_parameters": "; ".join(f"{k}={v:~P}" if isinstance(v, pint.Quantity) else f"{k}={v}"
                                          for k, v in proto.items()),
     }, **sim)
-    ds.attrs["reconstruction_seconds"] = round(time.perf_counter() - started, 3)
     return ds
 
 
