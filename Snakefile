@@ -13,10 +13,12 @@ include: "rules/common.smk"
 include: "rules/porosity.smk"
 include: "rules/reconstruct.smk"
 include: "rules/cells.smk"
+include: "rules/audit.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.porosity.output,
+        rules.consistency_audit.output,
         cell_outputs(),

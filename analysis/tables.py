@@ -218,11 +218,18 @@ def write_table(rows: list[Mapping[str, Any]], path: str | Path, columns: list[s
             writer.writeheader()
             for row in rows:
                 writer.writerow({c: _format_cell(row.get(c, "")) for c in columns})
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _format_cell(value: Any) -> str:

@@ -16,8 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
-DECLARED = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
+POROSITY = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
             "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
+DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_differences.png",
+            "figures/audit_relative_differences.svg"]
 CELL_PATTERNS = ["results/cells/{}.nc", "results/cells/{}_cycles.csv", "figures/cells/{}_overview.png",
                  "figures/cells/{}_overview.svg", "tables/cells/{}_summary.csv"]
 
@@ -78,7 +80,7 @@ def test_every_declared_output_exists(built):
     expected = configured_outputs(built)
     listed = {r["output_file"] for r in rows}
     assert set(expected) <= listed, sorted(set(expected) - listed)
-    assert len(expected) == 5 + 5 * 12  # the porosity slice and twelve reconstructed cells
+    assert len(expected) == 8 + 5 * 12  # porosity, audit, and twelve reconstructed cells
     for row in rows:
         assert (built / row["output_file"]).stat().st_size > 0, row
         assert row["status"] == "ok", row
@@ -122,7 +124,7 @@ def edited(path: Path, old: str, new: str):
 
 def test_editing_a_density_reruns_only_the_porosity_rule(built):
     with edited(built / "data/paper/table_s2_porosity.csv", "active_true_density,2.33,", "active_true_density,2.34,"):
-        assert planned_jobs(built) == {"porosity": 1, "all": 1}
+        assert planned_jobs(built) == {"porosity": 1, "consistency_audit": 1, "all": 1}  # the audit rechecks Table S2
 
 
 def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(built):
@@ -146,7 +148,7 @@ def test_a_failing_notebook_keeps_its_log_and_leaves_no_output(built, tmp_path):
     assert result.returncode != 0
     assert "column 'unit', row 1: unknown unit 'g/ccm'" in result.stdout + result.stderr
     assert (copy / "results/notebooks/porosity.ipynb").is_file()
-    assert not any((copy / p).exists() for p in DECLARED)
+    assert not any((copy / p).exists() for p in POROSITY)
 
 
 def test_a_second_clean_run_gives_identical_bytes(built, tmp_path):
@@ -179,11 +181,11 @@ def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
 
     copy = tmp_path / "by_hand"
     shutil.copytree(built, copy)
-    for name in DECLARED:
+    for name in POROSITY:
         (copy / name).unlink()
     papermill.execute_notebook(str(copy / "notebooks/porosity.ipynb"), str(tmp_path / "out.ipynb"),
                                kernel_name="python3", cwd=str(copy / "notebooks"), progress_bar=False)
-    for name in DECLARED:
+    for name in POROSITY:
         assert (copy / name).read_bytes() == (built / name).read_bytes(), name
 
 
