@@ -21,4 +21,5 @@ rule all:
     input:
         rules.porosity.output,
         rules.consistency_audit.output,
+        rules.reconstruction_calibration.output,
         cell_outputs(),

@@ -18,6 +18,8 @@ validate(config, "../config/schema/config.schema.yaml")
 # whether or not that environment was activated.
 shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; ')
 
+from analysis import __version__ as ANALYSIS_VERSION
+
 # Every notebook imports the analysis package: a change to its code reruns the notebooks.
 ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py"))
 
@@ -70,11 +72,20 @@ def cell_spec(cell):
     return spec
 
 
+def reconstructed_cells():
+    """Configured cells whose data the model makes: {cell id: protocol id}."""
+    return {cell: spec["reconstructed"] for cell, spec in config.get("cells", {}).items() if "reconstructed" in spec}
+
+
 def cell_notebook_parameters(cell):
     """Papermill parameters of the per-cell overview notebook (plain values: a change reruns it)."""
     spec = cell_spec(cell)
+    provenance = ""
+    if "reconstructed" in spec:
+        provenance = (f"model of analysis {ANALYSIS_VERSION}, protocol {spec['reconstructed']}, parameters in "
+                      f"results/reconstructed/{spec['reconstructed']}_parameters.csv")
     return json.dumps({"cell_id": cell, "ce_convention": spec["ce_convention"], "area_cm2": spec.get("area_cm2"),
-                       "reference_cycle": spec.get("reference_cycle", 1)}, sort_keys=True)
+                       "reference_cycle": spec.get("reference_cycle", 1), "provenance": provenance}, sort_keys=True)
 
 
 def cell_outputs():

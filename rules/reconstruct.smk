@@ -10,10 +10,29 @@ rule reconstruct:
     output:
         btsda="results/reconstructed/{protocol}.csv",
         bdf="results/reconstructed/{protocol}_bdf.csv",
+        parameters="results/reconstructed/{protocol}_parameters.csv",
     log:
         "results/logs/reconstruct_{protocol}.log",
     conda:
         "../environment.yml"
     shell:
         "python -m analysis.reconstruct --protocol {wildcards.protocol:q}"
-        " --btsda {output.btsda:q} --bdf {output.bdf:q} > {log:q} 2>&1"
+        " --btsda {output.btsda:q} --bdf {output.bdf:q} --parameters {output.parameters:q} > {log:q} 2>&1"
+
+
+rule reconstruction_calibration:
+    input:
+        netcdf=lambda wildcards: [f"results/cells/{cell}.nc" for cell in reconstructed_cells()],
+        reported="data/paper/reported_values.csv",
+        code=ANALYSIS_CODE,
+    output:
+        table="tables/reconstruction_calibration.csv",
+    params:
+        runs=lambda wildcards: " ".join(f"{protocol}=results/cells/{cell}.nc"
+                                        for cell, protocol in sorted(reconstructed_cells().items())),
+    log:
+        "results/logs/reconstruction_calibration.log",
+    conda:
+        "../environment.yml"
+    shell:
+        "python -m analysis.reconstruct.calibrate --out {output.table:q} {params.runs} > {log:q} 2>&1"

@@ -19,7 +19,7 @@ GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_c
 POROSITY = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
             "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
 DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_differences.png",
-            "figures/audit_relative_differences.svg"]
+                       "figures/audit_relative_differences.svg", "tables/reconstruction_calibration.csv"]
 CELL_PATTERNS = ["results/cells/{}.nc", "results/cells/{}_cycles.csv", "figures/cells/{}_overview.png",
                  "figures/cells/{}_overview.svg", "tables/cells/{}_summary.csv"]
 
@@ -80,7 +80,7 @@ def test_every_declared_output_exists(built):
     expected = configured_outputs(built)
     listed = {r["output_file"] for r in rows}
     assert set(expected) <= listed, sorted(set(expected) - listed)
-    assert len(expected) == 8 + 5 * 12  # porosity, audit, and twelve reconstructed cells
+    assert len(expected) == 9 + 5 * 12  # porosity, audit, calibration, and twelve reconstructed cells
     for row in rows:
         assert (built / row["output_file"]).stat().st_size > 0, row
         assert row["status"] == "ok", row
@@ -161,6 +161,15 @@ def test_a_second_clean_run_gives_identical_bytes(built, tmp_path):
     assert different == []
 
 
+def test_every_calibration_target_is_recovered_from_the_ingested_files(built):
+    with open(built / "tables/reconstruction_calibration.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 20
+    assert [r["id"] for r in rows if r["within_tolerance"] != "true"] == []
+    for row in rows:
+        assert abs(float(row["difference"])) <= float(row["tolerance"]) * (1 + 1e-9), row["id"]
+
+
 def test_reconstructed_cells_are_labelled_and_calibrated(built):
     from analysis.io.netcdf import read_netcdf
 
@@ -171,8 +180,11 @@ def test_reconstructed_cells_are_labelled_and_calibrated(built):
     assert float(rows[1]["coulombic_efficiency"]) == pytest.approx(0.920, abs=0.0005)  # ICE 92.0 % (Fig 5a)
     retention_200 = float(rows[200]["discharge_capacity_mAh"]) / float(rows[2]["discharge_capacity_mAh"])
     assert retention_200 == pytest.approx(0.889, abs=0.0005)  # 88.9 % after 200 cycles (Fig 5b)
-    svg = (built / "figures/cells/fc_il_65mpa_cycling_overview.svg").read_text(encoding="utf-8")
-    assert "Data: reconstructed" in svg or "reconstructed" in svg
+    with open(built / "results/reconstructed/fc_il_65mpa_cycling_parameters.csv", encoding="utf-8") as handle:
+        parameters = list(csv.DictReader(handle))
+    assert parameters and all(p["why"] for p in parameters) and parameters[0]["model_version"]
+    nb = (built / "results/notebooks/cell_overview_fc_il_65mpa_cycling.ipynb").read_text(encoding="utf-8")
+    assert "model of analysis" in nb and "fc_il_65mpa_cycling_parameters.csv" in nb
 
 
 def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
@@ -189,12 +201,12 @@ def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
         assert (copy / name).read_bytes() == (built / name).read_bytes(), name
 
 
-def test_cells_listed_in_config_are_ingested(built, tmp_path):
+def test_a_measured_file_replaces_a_reconstructed_cell_by_one_config_line(built, tmp_path):
     from analysis.io.bdf import write_bdf_csv
     from analysis.io.netcdf import read_netcdf
     from synthetic import cycling_records
 
-    copy = tmp_path / "cells"
+    copy = tmp_path / "swap"
     shutil.copytree(built, copy)
     plate_strip = [("CC_DChg", -3e-4, 3600.0), ("Rest", 0.0, 60.0), ("CC_Chg", 3e-4, 3600.0 * 0.99)]
     (copy / "data/measured").mkdir()
@@ -202,29 +214,27 @@ def test_cells_listed_in_config_are_ingested(built, tmp_path):
     records.attrs["data_source"] = "measured"  # stands in for a lab's file
     write_bdf_csv(records, copy / "data/measured/demo.csv")
     config = copy / "config/config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("cells:\n", """cells:
-  demo:
-    measured: data/measured/demo.csv
-    kind: half_cell
-    ce_convention: plating
-    area_cm2: 0.785
-""", 1), encoding="utf-8")
-    assert planned_jobs(copy) == {"ingest": 1, "cell_overview": 1, "all": 1}  # nothing else reruns
+    text = config.read_text(encoding="utf-8")
+    line = "hc_sus_exp: {reconstructed: hc_sus_exp,"
+    assert text.count(line) == 1
+    config.write_text(text.replace(line, "hc_sus_exp: {measured: data/measured/demo.csv,"), encoding="utf-8")
+    # only that cell's ingestion and overview rerun, and the calibration table (which no longer gets
+    # the reconstructed run from the workflow and makes it itself)
+    assert planned_jobs(copy) == {"ingest": 1, "cell_overview": 1, "reconstruction_calibration": 1, "all": 1}
     snakemake(copy)
-    assert (copy / "figures/cells/demo_overview.png").stat().st_size > 10_000
-    assert (copy / "figures/cells/demo_overview.svg").is_file()
-    with open(copy / "tables/cells/demo_summary.csv", encoding="utf-8") as handle:
-        overview = list(csv.DictReader(handle))
-    assert [round(float(r["retention_vs_cycle_1_percent"]), 6) for r in overview] == [100.0, 100.0, 100.0]
-    with open(copy / "results/cells/demo_cycles.csv", encoding="utf-8") as handle:
+    with open(copy / "results/cells/hc_sus_exp_cycles.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["cycle"] for r in rows] == ["1", "2", "3"]
     assert float(rows[0]["discharge_capacity_mAh"]) == pytest.approx(0.3, rel=1e-9)
-    assert float(rows[0]["areal_discharge_capacity_mAh_per_cm2"]) == pytest.approx(0.3 / 0.785, rel=1e-9)
+    assert float(rows[0]["areal_discharge_capacity_mAh_per_cm2"]) == pytest.approx(0.3 / 0.7854, rel=1e-9)
     assert float(rows[0]["coulombic_efficiency"]) == pytest.approx(0.99, rel=1e-9)
-    ds = read_netcdf(copy / "results/cells/demo.nc")
-    assert ds.attrs["data_source"] == "measured" and ds.attrs["cell_id"] == "demo"
+    ds = read_netcdf(copy / "results/cells/hc_sus_exp.nc")
+    assert ds.attrs["data_source"] == "measured" and ds.attrs["cell_id"] == "hc_sus_exp"
     assert ds["current_ampere"].data.units == "ampere"
+    assert (copy / "figures/cells/hc_sus_exp_overview.png").stat().st_size > 10_000
+    with open(copy / "tables/cells/hc_sus_exp_summary.csv", encoding="utf-8") as handle:
+        overview = list(csv.DictReader(handle))
+    assert [round(float(r["retention_vs_cycle_1_percent"]), 6) for r in overview] == [100.0, 100.0, 100.0]
 
 
 def test_a_cell_file_outside_the_repository_is_refused(built, tmp_path):
