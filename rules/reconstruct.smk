@@ -11,13 +11,18 @@ rule reconstruct:
         btsda="results/reconstructed/{protocol}.csv",
         bdf="results/reconstructed/{protocol}_bdf.csv",
         parameters="results/reconstructed/{protocol}_parameters.csv",
+    params:
+        overrides=lambda wildcards: json.dumps(
+            config["reconstruction"]["overrides"].get(wildcards.protocol, {}), sort_keys=True
+        ),
     log:
         "results/logs/reconstruct_{protocol}.log",
     conda:
         "../environment.yml"
     shell:
         "python -m analysis.reconstruct --protocol {wildcards.protocol:q}"
-        " --btsda {output.btsda:q} --bdf {output.bdf:q} --parameters {output.parameters:q} > {log:q} 2>&1"
+        " --btsda {output.btsda:q} --bdf {output.bdf:q} --parameters {output.parameters:q}"
+        " --overrides {params.overrides:q} > {log:q} 2>&1"
 
 
 rule reconstruction_calibration:

@@ -132,6 +132,12 @@ def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(bu
         assert planned_jobs(built) == {"porosity": 1, "all": 1}
 
 
+def test_a_model_setting_in_config_reruns_only_that_cell(built):
+    with edited(built / "config/config.yaml", "  overrides: {}", '  overrides: {fc_il_20c_cycling: {noise: "0.05 mV"}}'):
+        assert planned_jobs(built) == {"reconstruct": 1, "ingest": 1, "cell_overview": 1,
+                                       "reconstruction_calibration": 1, "all": 1}
+
+
 def test_invalid_config_is_refused_before_anything_runs(built):
     with edited(built / "config/config.yaml", "mc_samples: 20000", "mc_samples: many"):
         result = snakemake(built, "--dry-run", check=False)
