@@ -202,6 +202,29 @@ def rate_capability(capacity: pint.Quantity, c_rates: list[float] | np.ndarray, 
     return (capacity / capacity[matches[0]]).to("percent")
 
 
+def voltage_noise(ds: xr.Dataset) -> xr.DataArray:
+    """Voltage noise per cycle: the median |second difference| of voltage within its steps (mV).
+
+    A smooth charge or discharge curve has almost no second difference from one record to the
+    next; a soft short makes the voltage jitter. Dimension ``cycle`` as in :func:`cycle_summary`.
+    """
+    v = _magnitudes(ds, "voltage_volt", "mV")
+    cycles = _plain(ds, "cycle_count") if "cycle_count" in ds else np.ones(v.size, dtype=np.int64)
+    starts = step_boundaries(ds)
+    same_step = np.ones(v.size, dtype=bool)
+    same_step[starts] = False  # record i starts a step: no difference across the boundary
+    d2 = np.abs(v[2:] - 2 * v[1:-1] + v[:-2])
+    inside = same_step[1:-1] & same_step[2:]
+    numbers = np.unique(cycles)
+    noise = np.full(numbers.size, np.nan)
+    for k, c in enumerate(numbers):
+        mask = inside & (cycles[1:-1] == c)
+        if mask.any():
+            noise[k] = float(np.median(d2[mask]))
+    return xr.DataArray(noise, coords={"cycle": numbers.astype(np.int64)}, dims="cycle",
+                        attrs={"units": "mV"}).pint.quantify(unit_registry=ureg)
+
+
 def failure_cycle(
     summary: xr.Dataset,
     *,
@@ -209,18 +232,29 @@ def failure_cycle(
     drop: float = 0.2,
     window: int = 5,
     ce_low: float | None = 0.9,
+    noise: xr.DataArray | None = None,
+    noise_factor: float = 5.0,
 ) -> tuple[int, str] | None:
     """First cycle that looks like a failure (e.g. a short circuit), and why; None if none.
 
     A cycle fails when its ``capacity`` falls more than ``drop`` (fraction) below the median of the
-    ``window`` cycles before it, or when its CE falls below ``ce_low`` after having been above it
-    (a soft short makes charging run on without storing charge).
+    ``window`` cycles before it, when its CE falls below ``ce_low`` after having been above it
+    (a soft short makes charging run on without storing charge), or, given ``noise`` from
+    :func:`voltage_noise`, when its voltage noise exceeds ``noise_factor`` times the median of the
+    ``window`` cycles before it.
     """
     values = np.asarray(summary[capacity].data.magnitude, dtype=float)
     ce = np.asarray(summary["coulombic_efficiency"].data.to("dimensionless").magnitude, dtype=float)
     cycles = summary["cycle"].values
+    jitter = None
+    if noise is not None:
+        jitter = np.asarray(noise.sel(cycle=cycles).data.to("mV").magnitude, dtype=float)
     seen_good_ce = False
     for k in range(values.size):
+        if jitter is not None and k >= 1:
+            ref = np.nanmedian(jitter[max(0, k - window):k])
+            if np.isfinite(ref) and ref > 0 and jitter[k] > noise_factor * ref:
+                return int(cycles[k]), f"voltage noise rose to {jitter[k] / ref:.0f} × that of the previous cycles"
         if k >= 1:
             ref = np.median(values[max(0, k - window):k])
             if ref > 0 and values[k] < (1 - drop) * ref:

@@ -67,3 +67,22 @@ def test_failure_cycle_from_capacity_drop_and_from_ce():
     cycle, reason = failure_cycle(summary)
     assert cycle == 22 and "Coulombic efficiency" in reason
     assert failure_cycle(cycle_summary(cycling_records(healthy, dt=30.0), convention="full_cell")) is None
+
+
+def test_failure_cycle_from_voltage_noise():
+    from analysis.cycling import voltage_noise
+
+    healthy = [[("CC_Chg", MA, 3600.0), ("CC_DChg", -MA, 3600.0 * 0.99)]] * 8
+    ds = cycling_records(healthy, dt=30.0)
+    v = ds["voltage_volt"].data.magnitude.copy()
+    rng = np.random.default_rng(1)
+    v += rng.normal(0, 2e-5, v.size)  # 0.02 mV of ordinary cycler noise everywhere
+    in_cycle_7 = ds["cycle_count"].data.magnitude == 7
+    v[in_cycle_7] += rng.normal(0, 2e-3, in_cycle_7.sum())  # a soft short: 2 mV jitter, capacity unchanged
+    ds["voltage_volt"] = ("record", v, {"units": "V"})
+    summary = cycle_summary(ds, convention="full_cell")
+    noise = voltage_noise(ds)
+    assert noise.data.to("mV").magnitude[6] > 20 * noise.data.to("mV").magnitude[:6].max()
+    assert failure_cycle(summary) is None  # capacity and CE alone see nothing
+    cycle, reason = failure_cycle(summary, noise=noise)
+    assert cycle == 7 and "voltage noise" in reason
