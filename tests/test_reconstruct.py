@@ -21,8 +21,19 @@ from analysis.io.bdf import write_bdf_csv
 from analysis.io.btsda_writer import write_btsda_csv
 from analysis.reconstruct import cells as C
 from analysis.reconstruct import physics as P
-from analysis.reconstruct.models import FullCell, NucleationDip, PlatingHalfCell
-from analysis.reconstruct.protocol import Step, steps_from_paper, with_time_limit
+from analysis.reconstruct.models import (
+    AnodeLimitedFullCell,
+    FullCell,
+    NucleationDip,
+    PlatingHalfCell,
+)
+from analysis.reconstruct.protocol import (
+    RATE_LADDERS,
+    Step,
+    steps_from_paper,
+    symmetric_steps,
+    with_time_limit,
+)
 from analysis.reconstruct.simulate import SimulationError, simulate
 from analysis.tables import read_quantities
 from analysis.units import Q_
@@ -328,8 +339,19 @@ def test_every_parameter_is_documented_and_its_references_exist():
                 for ref in p.calibrated_against:
                     assert (ref,) in reported, (cell, name, ref)
                 p.resolved()  # every FromPaper id exists
+        if "area" in spec:
+            assert spec["area"].why.strip() and spec["area"].resolved().check("[length] ** 2")
         for protocol in spec["protocols"]:
             assert C.parameter_table(cell, protocol)
+    for name, choice in C.CHOICES.items():
+        for per_cell in choice.parameters.values():
+            for cell, params in per_cell.items():
+                assert cell in C.CELLS, (name, cell)
+                for pname, p in params.items():
+                    assert isinstance(p, C.Parameter) and p.why.strip(), (name, cell, pname)
+                    for ref in p.calibrated_against:
+                        assert (ref,) in reported, (name, pname, ref)
+                    p.resolved()
 
 
 def test_reconstruct_overrides_and_labels():
@@ -339,7 +361,7 @@ def test_reconstruct_overrides_and_labels():
     with pytest.raises(KeyError):
         C.reconstruct("fc_il_65mpa", {"no_such_parameter": 1})
     with pytest.raises(KeyError):
-        C.reconstruct("sym_sinp_cnt")
+        C.reconstruct("no_such_cell")
 
 
 @pytest.fixture(scope="module")
@@ -351,11 +373,11 @@ def calibration_rows():
             started = time.perf_counter()
             runs[(cell, protocol)] = C.reconstruct(cell, protocol=protocol)
             timing[(cell, protocol)] = time.perf_counter() - started
-    return C.calibration(runs), timing
+    return C.calibration(runs), timing, runs
 
 
 def test_a_200_cycle_full_cell_takes_less_than_two_seconds(calibration_rows):
-    _, timing = calibration_rows
+    _, timing, _ = calibration_rows
     assert timing[("fc_il_65mpa", "fc_il_65mpa_cycling")] < 2.0
 
 
@@ -365,12 +387,13 @@ CALIBRATED = ["nucleation_overpotential_hc_il", "nucleation_overpotential_hc_sus
               "specific_capacity_fc_bare_cycle1", "ice_fc_il", "ice_fc_bare", "retention_fc_il_100",
               "retention_fc_il_200", "ce_fc_il_late", "rate_capability_2c", "rate_capability_5c_sec24",
               "capacity_ratio_20c_60c", "areal_capacity_fc_il_20c", "retention_fc_il_20c_49",
-              "short_circuit_cycles_fc_il_5to65", "fading_onset_cycles_fc_bare"]
+              "short_circuit_cycles_fc_il_5to65", "fading_onset_cycles_fc_bare", "dealloying_voltage_high",
+              "dealloying_voltage_low"]
 
 
 @pytest.mark.parametrize("ids", CALIBRATED)
 def test_calibration_gives_back_the_reported_numbers(calibration_rows, ids):
-    rows, _ = calibration_rows
+    rows = calibration_rows[0]
     (row,) = [r for r in rows if r["id"] == ids]
     assert row["ok"], (f"{ids}: reported {row['reported']:~P}, reconstructed {row['reconstructed']:~P}, "
                        f"tolerance {row['tolerance']:~P} ({row['why']})")
@@ -394,3 +417,303 @@ def test_interlayer_dips_delithiation_and_li375si_without_short(calibration_rows
     ds = C.reconstruct("hc_li375si")
     assert _v(ds, "test_time_second", "h")[-1] >= 80.0
     assert failure_cycle(cycle_summary(ds, convention="plating")) is None
+
+
+# ------------------------------------------------------------------------------------------------
+# Physics, protocol and model additions for the remaining cells
+# ------------------------------------------------------------------------------------------------
+
+
+def test_li_foil_and_si_capacities():
+    foil = P.lithium_foil_areal_capacity(Q_(30, "um"))
+    assert foil.to("mA*h/cm^2").magnitude == pytest.approx(30e-4 * 0.534 * 96485.33212 / 6.94 / 3.6, rel=1e-9)
+    # the README's check: 0.21 mg/cm2 × 90 % × 3.75 F/M(Si) = 0.676, Table S2's 0.1911 mg/cm2 gives 0.615
+    assert P.silicon_areal_capacity(Q_(0.21, "mg/cm^2"), Q_(90, "percent")).magnitude == pytest.approx(0.676, abs=5e-4)
+    assert P.silicon_areal_capacity(Q_(0.1911, "mg/cm^2"), Q_(0.9, "")).magnitude == pytest.approx(0.615, abs=5e-4)
+    with pytest.raises(pint.DimensionalityError):
+        P.lithium_foil_areal_capacity(Q_(30, "mg"))
+
+
+def test_rate_ladder_and_step_temperature_options():
+    printed = steps_from_paper("fc_il_rate_test", AREA, cycles_per_rate=1)
+    assert printed == steps_from_paper("fc_il_rate_test", AREA, cycles_per_rate=1, rate_ladder="printed")
+    ladder = steps_from_paper("fc_il_rate_test", AREA, cycles_per_rate=1, rate_ladder="conventional")
+    rates = [-s.current.to("mA").magnitude / (2.8 * 0.7854) for s in ladder if s.label == "CC_DChg"]
+    assert rates == pytest.approx(list(RATE_LADDERS["conventional"]))
+    charges = [s for s in ladder if s.label == "CC_Chg"]
+    assert all(s.current.to("mA").magnitude == pytest.approx(0.05 * 2.8 * 0.7854) for s in charges)
+    marked = [s for s in ladder if "not printed" in s.source]
+    assert len(marked) == 4 and all(s.label == "CC_DChg" for s in marked)  # 0.1, 0.2, 0.5, 1 C
+    assert sum("not printed" in s.source for s in printed) == 0
+    with pytest.raises(ValueError, match="rate_ladder"):
+        steps_from_paper("fc_il_rate_test", AREA, cycles_per_rate=1, rate_ladder="steep")
+    with pytest.raises(ValueError, match="rate test"):
+        steps_from_paper("fc_il_65mpa_cycling", AREA, repeat_cycles=2, rate_ladder="conventional")
+    warm = steps_from_paper("fc_il_20c_cycling", AREA, repeat_cycles=2, step_temperature=Q_(25, "degC"))
+    assert all(s.temperature.to("degC").magnitude == pytest.approx(25) for s in warm)
+    assert "printed 20" in warm[0].source
+
+
+def test_symmetric_steps():
+    steps = symmetric_steps(AREA, Q_(0.1, "mA/cm^2"), Q_(1, "h"), 3, source="test")
+    assert [s.label for s in steps] == ["CC_DChg", "CC_Chg"] * 3 and [s.cycle for s in steps] == [1, 1, 2, 2, 3, 3]
+    assert steps[0].current.to("mA").magnitude == pytest.approx(-0.07854)
+    assert all(s.duration.to("h").magnitude == 1 and s.voltage_limit is None for s in steps)
+    assert symmetric_steps(AREA, Q_(0.1, "mA/cm^2"), Q_(1, "h"), 1, first="strip")[0].label == "CC_Chg"
+    with pytest.raises(ValueError):
+        symmetric_steps(AREA, Q_(0.1, "mA/cm^2"), Q_(1, "h"), 0)
+
+
+def anode_limited(**kw):
+    base = {k: p.resolved() for k, p in C.CELLS["fc_noli_sinp_cnt"]["parameters"].items()}
+    base.update(kw)
+    return AnodeLimitedFullCell(area=AREA, **base)
+
+
+def test_anode_limited_full_cell_with_an_unlimited_li_foil_is_the_full_cell():
+    shared = {k: p.resolved() for k, p in C.CELLS["fc_il_65mpa"]["parameters"].items()}
+    plain = FullCell(area=AREA, **shared)
+    foil = AnodeLimitedFullCell(area=AREA, **shared, li_initial=Q_(100, "mA*h/cm^2"))
+    steps = steps_from_paper("fc_il_65mpa_cycling", AREA, repeat_cycles=3)
+    a, b = simulate(plain, steps, **SIM), simulate(foil, steps, **SIM)
+    # the foil's stripping overpotential grows as it thins: µV with 100 mAh/cm2 left, so a record may move
+    sa, sb = step_table(a), step_table(b)
+    for name, unit in (("capacity", "mA*h"), ("end_time", "s")):
+        assert np.allclose(sa[name].data.to(unit).magnitude, sb[name].data.to(unit).magnitude, rtol=1e-4), name
+    for k in range(sa.sizes["step"]):
+        va = _v(a, "voltage_volt", "V")[sa["first_record"].values[k]:sa["last_record"].values[k] + 1]
+        vb = _v(b, "voltage_volt", "V")[sb["first_record"].values[k]:sb["last_record"].values[k] + 1]
+        assert abs(va.mean() - vb.mean()) < 2e-4 and va[0] == vb[0]
+
+
+def test_anode_limited_full_cell_anode_potentials():
+    m = anode_limited(plating_loss=Q_(0, ""), si_trapped_share=Q_(0, ""))
+    rng = np.random.default_rng(0)
+    charge = Step("CC_Chg", Q_(0.22, "mA"), 1, 1, voltage_limit=Q_(4.3, "V"))
+    state = m.start_step(m.initial_state(rng), charge, 0.0, 0.22e-3)
+    si = 0.68 * 0.7854 * 3.6  # A·s
+    q = np.array([0.0, 0.5 * si, 1.5 * si])
+    v_anode = m.anode_potential(state, charge, q / 0.22e-3, q, 0.22e-3)
+    assert 0.08 < v_anode[0] < 0.12 and 0.0 < v_anode[1] < v_anode[0] and v_anode[2] == 0.0  # alloying, then plating
+    state = m.end_state(state, charge, 2 * si / 0.22e-3, 2 * si, 0.0, 0.22e-3)
+    assert state.si_x == pytest.approx(3.75) and state.plated == pytest.approx(si)
+    discharge = Step("CC_DChg", Q_(-0.22, "mA"), 1, 2, voltage_limit=Q_(2.8, "V"))
+    state = m.start_step(state, discharge, 0.0, -0.22e-3)
+    q = -np.array([0.1 * si, 1.5 * si, 2.05 * si])
+    v_anode = m.anode_potential(state, discharge, -q / 0.22e-3, q, -0.22e-3)
+    assert v_anode[0] < 0.002  # stripping Li metal at ~0 V
+    assert 0.43 <= v_anode[1] <= 0.48  # de-alloying of Li15Si4
+    assert v_anode[2] == pytest.approx(2.5)  # nothing left: the bare current collector
+    between = m.anode_potential(state, discharge, np.array([2.0 * si / 0.22e-3]), np.array([-2.0 * si - 1e-4]),
+                                -0.22e-3)[0]
+    assert 0.77 < between < 2.5  # rising steeply, not jumping
+    with pytest.raises(ValueError):
+        anode_limited(plating_loss=Q_(1.0, ""))
+    with pytest.raises(pint.DimensionalityError):
+        anode_limited(si_capacity=Q_(0.68, "mA*h"))
+
+
+def test_half_cell_initial_li_capacity():
+    m = half_cell(si_capacity=Q_(0, "mA*h/cm^2"), initial_li_capacity=Q_(5, "mA*h/cm^2"))
+    assert m.initial_state(np.random.default_rng(0)).plated == pytest.approx(5 * 0.7854 * 3.6)
+    assert half_cell().initial_state(np.random.default_rng(0)).plated == 0.0
+    with pytest.raises(ValueError):
+        half_cell(initial_li_capacity=Q_(-1, "mA*h/cm^2"))
+
+
+# ------------------------------------------------------------------------------------------------
+# The remaining cells: behaviour
+# ------------------------------------------------------------------------------------------------
+
+
+def _summary(ds, convention="full_cell"):
+    return cycle_summary(ds, convention=convention, area=Q_(ds.attrs["electrode_area"]))
+
+
+def test_fig_s14a_bare_cell_at_65_mpa_shorts_suddenly(calibration_rows):
+    from analysis.cycling import failure_cycle
+
+    runs = calibration_rows[2]
+    hot = _summary(runs[("fc_bare_65mpa", "fc_bare_65mpa_cycling")])
+    low = _summary(runs[("fc_bare_34mpa", "fc_bare_34mpa_cycling")])
+    short = int(C.CELLS["fc_bare_65mpa"]["parameters"]["short_cycle"].resolved().magnitude)
+    assert failure_cycle(hot)[0] == short == 11
+    d_hot = hot["discharge_capacity"].data.to("mA*h").magnitude
+    d_low = low["discharge_capacity"].data.to("mA*h").magnitude
+    assert np.allclose(d_hot[:short - 1], d_low[:short - 1], rtol=0.005)  # the 34 MPa cell until the short
+    assert np.all(d_hot[short - 1:] < 0.5 * d_hot[short - 2])  # sudden drop, not a fade
+    for option, cycle in (("cycle_22", 22), ("cycle_31", 31)):
+        ds = C.reconstruct("fc_bare_65mpa", {"fig_s14a_short_cycle": option})
+        assert failure_cycle(_summary(ds))[0] == cycle
+
+
+def test_fig_s14bc_interlayer_cell_at_5_mpa_keeps_its_capacity(calibration_rows):
+    from analysis.cycling import failure_cycle, retention_at
+
+    runs = calibration_rows[2]
+    low = _summary(runs[("fc_il_5mpa", "fc_il_5mpa_cycling")])
+    high = _summary(runs[("fc_il_65mpa", "fc_il_65mpa_cycling")])
+    assert failure_cycle(low) is None
+    r = retention_at(low["discharge_capacity"], 100, 2).to("percent").magnitude
+    assert r == pytest.approx(94.6, abs=0.3)  # same fade law as at 65 MPa
+    first = low["discharge_capacity"].data[0] / high["discharge_capacity"].data[0]
+    assert 0.98 < first.to("").magnitude < 1.0  # a little more resistance
+    v_low = _step_records_mean(runs[("fc_il_5mpa", "fc_il_5mpa_cycling")], "charge", 1)
+    v_high = _step_records_mean(runs[("fc_il_65mpa", "fc_il_65mpa_cycling")], "charge", 1)
+    assert v_low > v_high + 0.005  # higher charge voltage at 0.35 C
+
+
+def _step_records_mean(ds, direction, which):
+    return float(np.mean(C._step_records(ds, direction, which)[1].to("V").magnitude))
+
+
+def test_fig_s13_discharge_strips_li_then_dealloys_li375si(calibration_rows):
+    runs = calibration_rows[2]
+    ds = runs[("fc_noli_sinp_cnt", "fc_noli_sinp_cnt_cycle1")]
+    q, v = C._step_records(ds, "discharge", 0)
+    q, v = q.magnitude, v.magnitude
+    upper, lower = C.dealloying_region(ds)
+    assert 3.35 < upper.magnitude < 3.45 and 3.15 < lower.magnitude < 3.25
+    stripping = v[q < 0.5 * q.max()]
+    assert stripping.min() > 3.6  # Li stripping: the cathode against 0 V
+    assert v[-1] == pytest.approx(2.8, abs=2e-3)
+    # the first charge alloys the Si (cell voltage ≈0.1 V below the Li-metal cell's) before Li plates
+    qc, vc = C._step_records(ds, "charge", 0)
+    foil = runs[("fc_il_65mpa", "fc_il_65mpa_cycling")]
+    qf, vf = C._step_records(foil, "charge", 0)
+    at = 0.3  # mAh/cm2, inside the Si lithiation
+    gap = np.interp(at, qf.magnitude, vf.magnitude) - np.interp(at, qc.magnitude, vc.magnitude)
+    assert 0.07 < gap < 0.13
+    ice = _summary(ds)["coulombic_efficiency"].data[0].to("").magnitude
+    assert ice < 0.92 - 0.2  # far below the Li-foil cell's 92.0 %: the lost Li has no reservoir behind it
+    with pytest.raises(ValueError, match="de-alloying"):
+        C.dealloying_region(foil)
+
+
+def test_fig_4g_symmetric_cell_shows_no_alloying_plateau(calibration_rows):
+    ds = calibration_rows[2][("sym_sinp_cnt", "sym_sinp_cnt_fig4g")]
+    v = _v(ds, "voltage_volt", "V")
+    assert np.abs(v).max() < 0.005  # Li | Li polarisation only: no ≈0.1 V Si-alloying plateau
+    assert ds.attrs["electrode_area"].startswith("0.785")
+    table = step_table(ds)
+    assert list(table["direction"].values[:2]) == ["discharge", "charge"] and table.sizes["step"] == 10
+    # had the Si not been lithiated by contact, the first plating would hold the alloying plateau
+    bare = C.reconstruct("sym_sinp_cnt", {"si_initial_x": Q_(0.0, "")})
+    _, vb = C._step_records(bare, "discharge", 0)
+    assert 0.09 < np.median(vb.magnitude) < 0.12
+    for option in ("0.13_mA_cm2", "0.3_mA_cm2"):
+        other = C.reconstruct("sym_sinp_cnt", {"sym_current_density": option})
+        vo = _v(other, "voltage_volt", "V")
+        assert np.abs(v).max() < np.abs(vo).max() < 0.01
+
+
+def test_new_cells_are_deterministic():
+    for cell in ("sym_sinp_cnt", "fc_noli_sinp_cnt", "fc_bare_65mpa"):
+        a, b = C.reconstruct(cell, {"seed": 3}), C.reconstruct(cell, {"seed": 3})
+        for name in ("voltage_volt", "test_time_second", "step_net_capacity_ah"):
+            assert np.array_equal(a[name].data.magnitude, b[name].data.magnitude), (cell, name)
+        assert a.attrs == b.attrs
+
+
+def test_rate_ladder_runs_and_calibration_reads_the_printed_rates(calibration_rows):
+    runs = calibration_rows[2]
+    printed = step_table(runs[("fc_il_rate", "fc_il_rate_test")])
+    ladder = step_table(runs[("fc_il_rate", "fc_il_rate_test_ladder")])
+    assert printed.sizes["step"] == 6 and ladder.sizes["step"] == 14
+    rows = C.calibration(runs, choices={"rate_ladder": "conventional"},
+                         ids=["rate_capability_2c", "rate_capability_5c_sec24"])
+    for row in rows:  # 4 more cycles of fade before 2 C: within the printed 'about'
+        assert abs((row["reconstructed"] - row["reported"]).to("percent").magnitude) < 0.5, row["id"]
+    assert C.reconstruct("fc_il_rate", {"rate_ladder": "conventional"}).attrs["choices"].count("conventional") == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# Choices: documented, and every alternative runs
+# ------------------------------------------------------------------------------------------------
+
+
+def test_choices_are_documented():
+    reported = read_quantities("data/paper/reported_values.csv", resource="reported_values", key=("id",))
+    owners = {}
+    for cell, spec in C.CELLS.items():
+        for protocol in spec["protocols"]:
+            owners.setdefault(protocol, []).append(cell)
+    assert all(len(cells) == 1 for cells in owners.values())  # a protocol id names one cell's run
+    rows = C.choices_table()
+    assert [r["name"] for r in rows] == list(C.CHOICES)
+    for name, choice in C.CHOICES.items():
+        assert choice.kind in ("contradiction", "ambiguity", "not printed"), name
+        assert choice.alternatives and choice.default not in choice.alternatives, name
+        assert choice.argument.endswith(".") and choice.argument.count(". ") == 0, name  # one sentence
+        assert choice.select and choice.question.endswith("?"), name
+        assert all((ref,) in reported for ref in choice.reported + choice.rows), name
+        assert bool(choice.parameters) or bool(choice.protocols), name
+        for option in choice.options:
+            if choice.parameters:
+                assert option in choice.parameters, (name, option)
+            if choice.protocols:
+                for cell, protocol in choice.protocols[option].items():
+                    assert owners[protocol] == [cell], (name, option)
+        if choice.parameters:  # the default option sets nothing: it is the cells' own parameters
+            assert all(not p for p in choice.parameters[choice.default].values()), name
+    for name in ("fig3_first_plating", "first_voltage_dip_reading", "retention_reference_cycle", "ce_average_cycles",
+                 "temperature_comparison_basis", "low_temperature", "si_loading", "rate_ladder"):
+        assert name in C.CHOICES
+    table = C.parameter_table("fc_il_20c")
+    assert {r["name"]: r["value"] for r in table if r["group"] == "choice"}["low_temperature"] == "20_degC"
+    with pytest.raises(KeyError, match="does not concern"):
+        C.reconstruct("hc_sus", {"low_temperature": "25_degC"})
+    with pytest.raises(KeyError, match="protocol id"):
+        C.reconstruct("hc_sus", {"fig3_first_plating": "experimental_section"})
+    with pytest.raises(ValueError, match="no option"):
+        C.reconstruct("fc_il_20c", {"low_temperature": "30_degC"})
+
+
+ALTERNATIVES = [(name, option) for name, choice in C.CHOICES.items() for option in choice.alternatives]
+
+
+@pytest.mark.parametrize("name,option", ALTERNATIVES)
+def test_every_alternative_runs(name, option):
+    """Each alternative's runs (shortened where the protocol allows) run with other settings than the default's."""
+    default = C.CHOICES[name].default
+    for (cell, protocol, params), (_, default_protocol, default_params) in zip(C.choice_runs(name, option),
+                                                                              C.choice_runs(name, default)):
+        short = {}
+        spec = C.CELLS[cell]["protocols"][protocol]
+        if "steps" not in spec and "repeat_cycles" not in C.CHOICES[name].parameters.get(option, {}).get(cell, {}):
+            short = {"repeat_cycles": 3}
+        ds = C.reconstruct(cell, {**params, **short}, protocol=protocol)
+        assert ds.sizes["record"] > 10 and ds.attrs["data_source"] == "reconstructed"
+        if C.CHOICES[name].parameters.get(option, {}).get(cell) or protocol != default_protocol:
+            ref = C.reconstruct(cell, {**default_params, **short}, protocol=default_protocol)
+            settings = ("protocol_id", "model_parameters", "protocol_parameters")
+            assert [ds.attrs[k] for k in settings] != [ref.attrs[k] for k in settings], (name, option, cell)
+            if cell != "sym_sinp_cnt":  # the symmetric cell's Si is full either way: only its settings differ
+                same = ds.sizes == ref.sizes and np.array_equal(_v(ds, "voltage_volt", "V"),
+                                                                _v(ref, "voltage_volt", "V"))
+                assert not same, (name, option, cell)
+        if C.CHOICES[name].parameters:
+            assert f'"{name}": "{option}"' in ds.attrs["choices"]
+
+
+#: Alternatives whose reading the model is calibrated for, and the rows they must then give back.
+RECALIBRATED = {
+    ("retention_reference_cycle", "cycle_1"): ["retention_fc_il_100", "retention_fc_il_200"],
+    ("ce_average_cycles", "1-35"): ["ce_average_hc_il", "ice_hc_il"],
+    ("temperature_comparison_basis", "cycle_2"): ["capacity_ratio_20c_60c"],
+    ("low_temperature", "25_degC"): ["capacity_ratio_20c_60c", "areal_capacity_fc_il_20c"],
+    ("first_voltage_dip_reading", "dip_depth"): ["first_voltage_dip_hc_il", "first_voltage_dip_hc_sus"],
+    ("fading_onset_criterion", "knee"): ["fading_onset_cycles_fc_bare"],
+}
+
+
+@pytest.mark.parametrize("name,option", [(n, o) for n, o in ALTERNATIVES if C.CHOICES[n].evaluated])
+def test_calibration_runs_under_every_evaluated_alternative(calibration_rows, name, option):
+    rows = C.calibration(calibration_rows[2], choices={name: option}, ids=C.CHOICES[name].rows)
+    assert {r["id"] for r in rows} == set(C.CHOICES[name].rows)
+    for ids in RECALIBRATED.get((name, option), []):
+        (row,) = [r for r in rows if r["id"] == ids]
+        assert row["ok"], (name, option, ids, f"{row['reconstructed']:~P}")
+    if (name, option) == ("temperature_comparison_basis", "cycle_2"):  # the argument for the default
+        (row,) = [r for r in rows if r["id"] == "areal_capacity_fc_il_20c"]
+        assert not row["ok"]

@@ -11,6 +11,9 @@
   charge that decays, loss of active material per cycle, Arrhenius temperature dependence, and
   two failure modes: growth of the anode interfacial resistance from a given cycle on, and a soft
   short circuit (leak current, noisy voltage) from a given cycle on.
+- :class:`AnodeLimitedFullCell`: a :class:`FullCell` whose anode (Si alloy + Li metal on the
+  current collector) holds a finite, tracked Li inventory with its own potential: the SiNP-CNT
+  full cell without Li foil (Figure S13), whose discharge ends in the de-alloying of Li3.75Si.
 
 Every parameter is a pint Quantity (counts and shares as dimensionless). The interface that
 :func:`analysis.reconstruct.simulate.simulate` uses works on plain floats in SI units for speed
@@ -37,7 +40,15 @@ from ..units import Q_, require
 from . import physics as P
 from .protocol import Step
 
-__all__ = ["PlatingHalfCell", "FullCell", "NucleationDip", "HalfCellState", "FullCellState"]
+__all__ = [
+    "AnodeLimitedFullCell",
+    "AnodeLimitedState",
+    "FullCell",
+    "FullCellState",
+    "HalfCellState",
+    "NucleationDip",
+    "PlatingHalfCell",
+]
 
 _MAH = 3.6  # A·s per mAh
 SI_X_FULL = 3.75  # Li per Si in Li15Si4 (the paper's Li3.75Si)
@@ -107,7 +118,8 @@ class PlatingHalfCell:
     ``exhaustion_capacity`` remaining areal Li at which half the electrode area has lost its Li
     (the charge-transfer area shrinks as the Li runs out, so the voltage rises to the cut-off);
     ``substrate_potential`` potential of the bare current collector once no Li is left;
-    ``short_time`` test time of a short circuit (None: never), ``short_resistance`` its areal
+    ``initial_li_capacity`` areal Li metal on the working electrode at the start (0 for a bare
+    current collector; a Li foil in a symmetric cell); ``short_time`` test time of a short circuit (None: never), ``short_resistance`` its areal
     resistance and ``short_noise`` the RMS fluctuation of the shorted cell's voltage.
     """
 
@@ -124,6 +136,7 @@ class PlatingHalfCell:
     cycle_loss_growth: pint.Quantity = Q_(0.0, "dimensionless")
     exhaustion_capacity: pint.Quantity = Q_(0.005, "mA*h/cm^2")
     substrate_potential: pint.Quantity = Q_(2.5, "V")
+    initial_li_capacity: pint.Quantity = Q_(0.0, "mA*h/cm^2")
     short_time: pint.Quantity | None = None
     short_resistance: pint.Quantity = Q_(1.0, "ohm*cm^2")
     short_noise: pint.Quantity = Q_(0.5, "mV")
@@ -141,6 +154,9 @@ class PlatingHalfCell:
             require(getattr(self, name), "[]", name)
         require(self.exhaustion_capacity, areal, "exhaustion_capacity", positive=True)
         require(self.substrate_potential, "[electric_potential]", "substrate_potential")
+        require(self.initial_li_capacity, areal, "initial_li_capacity")
+        if _f(self.initial_li_capacity, "mA*h/cm^2") < 0:
+            raise ValueError("initial_li_capacity must not be negative")
         if self.short_time is not None:
             require(self.short_time, "[time]", "short_time")
         require(self.short_resistance, "[resistance] * [length] ** 2", "short_resistance")
@@ -154,6 +170,7 @@ class PlatingHalfCell:
         c["short_time"] = None if self.short_time is None else _f(self.short_time, "s")
         c["exhaustion"] = _f(self.exhaustion_capacity, "mA*h/cm^2")
         c["substrate"] = _f(self.substrate_potential, "V")
+        c["initial_li"] = _f(self.initial_li_capacity * self.area, "A*s")
 
     # -- helpers ---------------------------------------------------------------------------------
     def temperature_of(self, step: Step) -> pint.Quantity:
@@ -183,7 +200,7 @@ class PlatingHalfCell:
     # -- interface -------------------------------------------------------------------------------
     def initial_state(self, rng: np.random.Generator) -> HalfCellState:
         return HalfCellState(si_x=_f(self.si_initial_x, "dimensionless") if self._c["si_capacity"] > 0 else 0.0,
-                             plated=0.0, noise=_FlickerNoise(_f(self.short_noise, "V"), rng))
+                             plated=self._c["initial_li"], noise=_FlickerNoise(_f(self.short_noise, "V"), rng))
 
     def start_step(self, state: HalfCellState, step: Step, t0: float, current: float) -> HalfCellState:
         return state
@@ -494,6 +511,153 @@ class FullCell:
         moved, side = self._net(state, np.array([t_end]), np.array([q_end]), current)
         x = float(np.clip(state.x - moved[0] / state.capacity, 1e-6, self._c["x_sat"] - 1e-9))
         return replace(state, x=x, parasitic=state.parasitic - float(side[0]))
+
+
+# ------------------------------------------------------------------------------------------------
+# Full cell with a finite anode: Si alloy + Li metal on the current collector
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AnodeLimitedState(FullCellState):
+    si_x: float = 0.0  # Li per Si in the anode layer
+    plated: float = 0.0  # reversible Li metal in the anode, A·s
+    dead: float = 0.0  # Li lost on plating (dead Li, SE reduction), A·s
+    trapped: float = 0.0  # Li alloyed into Si that cannot be de-alloyed, A·s
+
+
+@dataclass(frozen=True)
+class AnodeLimitedFullCell(FullCell):
+    """[Li]/SiNP-CNT/SE/NCM811 full cell whose anode holds a finite, tracked Li inventory.
+
+    Everything of :class:`FullCell` (cathode, polarisation, parasitic charge, fade), plus the anode's
+    own potential vs Li, subtracted from the cell voltage: in a charge, Li arriving at the anode
+    first alloys with the Si (:func:`~.physics.si_lithiation_potential`, ≈0.1 V) and then plates as
+    Li metal (0 V; a share ``plating_loss`` of it is lost); in a discharge, the Li metal is
+    stripped first (0 V, rising as it runs out like the half-cell's), then the Si de-alloys
+    (:func:`~.physics.li15si4_delithiation_potential`, ≈0.43–0.47 V, so the cell voltage drops by
+    that much: Figure S13), and once nothing is left the anode rises (within ``exhaustion_capacity``)
+    to ``substrate_potential``.
+
+    Extra parameters (pint Quantities): ``si_capacity`` areal capacity of the Si from Si to
+    Li3.75Si; ``si_initial_x`` Li per Si at the start; ``li_initial`` areal Li metal at the start (0:
+    no Li foil); ``plating_loss`` share of the Li plated in a charge that cannot be stripped;
+    ``si_trapped_share`` share of the Li alloyed into the Si that cannot be de-alloyed;
+    ``exhaustion_capacity`` remaining areal Li metal at which half the anode area has lost it;
+    ``substrate_potential`` potential of the bare current collector vs Li.
+    """
+
+    si_capacity: pint.Quantity = Q_(0.0, "mA*h/cm^2")
+    si_initial_x: pint.Quantity = Q_(0.0, "dimensionless")
+    li_initial: pint.Quantity = Q_(0.0, "mA*h/cm^2")
+    plating_loss: pint.Quantity = Q_(0.0, "dimensionless")
+    si_trapped_share: pint.Quantity = Q_(0.0, "dimensionless")
+    exhaustion_capacity: pint.Quantity = Q_(0.005, "mA*h/cm^2")
+    substrate_potential: pint.Quantity = Q_(2.5, "V")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        areal = "[current] * [time] / [length] ** 2"
+        require(self.si_capacity, areal, "si_capacity")
+        require(self.li_initial, areal, "li_initial")
+        require(self.exhaustion_capacity, areal, "exhaustion_capacity", positive=True)
+        require(self.substrate_potential, "[electric_potential]", "substrate_potential")
+        for name in ("si_initial_x", "plating_loss", "si_trapped_share"):
+            require(getattr(self, name), "[]", name)
+        if not 0.0 <= _f(self.si_initial_x, "") <= SI_X_FULL:
+            raise ValueError("si_initial_x must lie between 0 and 3.75")
+        for name in ("plating_loss", "si_trapped_share"):
+            if not 0.0 <= _f(getattr(self, name), "") < 1.0:
+                raise ValueError(f"{name} must lie in [0, 1)")
+        if _f(self.si_capacity, "mA*h/cm^2") < 0 or _f(self.li_initial, "mA*h/cm^2") < 0:
+            raise ValueError("si_capacity and li_initial must not be negative")
+        c = self._c
+        c["si"] = _f(self.si_capacity * self.area, "A*s")
+        c["li0"] = _f(self.li_initial * self.area, "A*s")
+        c["plating_loss"] = _f(self.plating_loss, "")
+        c["trapped_share"] = _f(self.si_trapped_share, "")
+        c["exhaustion"] = _f(self.exhaustion_capacity, "mA*h/cm^2")
+        c["anode_substrate"] = _f(self.substrate_potential, "V")
+
+    def initial_state(self, rng: np.random.Generator) -> AnodeLimitedState:
+        base = super().initial_state(rng)
+        x = _f(self.si_initial_x, "") if self._c["si"] > 0 else 0.0
+        return AnodeLimitedState(**{f.name: getattr(base, f.name) for f in fields(base)}, si_x=x,
+                                 plated=self._c["li0"])
+
+    def _anode_change(self, state: FullCellState, t: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Li gained by the anode since the step started (A·s): the external charge less any leak."""
+        return q - (self._c["leak"] * t if state.shorted else 0.0)
+
+    def _dealloyable(self, state: AnodeLimitedState) -> float:
+        return max(state.si_x / SI_X_FULL * self._c["si"] - state.trapped, 0.0)
+
+    def anode_potential(self, state: AnodeLimitedState, step: Step, t: np.ndarray, q: np.ndarray,
+                        current: float) -> np.ndarray:
+        """Potential of the anode vs Li (V) at the step's time points."""
+        gained = self._anode_change(state, np.asarray(t, dtype=float), np.asarray(q, dtype=float))
+        si = self._c["si"]
+        area = self._c["area_cm2"]
+        substrate = self._c["anode_substrate"]
+        if current > 0:  # Li arrives: alloying first, then plating at 0 V
+            room = (SI_X_FULL - state.si_x) / SI_X_FULL * si if si > 0 else 0.0
+            taken = np.clip(gained, 0.0, None)
+            if room <= 0:
+                return np.zeros_like(taken)
+            x = state.si_x + np.minimum(taken, room) / si * SI_X_FULL
+            return np.where(taken < room, P.si_lithiation_potential(x).to("V").magnitude, 0.0)
+        removed = np.clip(-gained, 0.0, None)
+        if current == 0:
+            if state.plated > 0:
+                return np.zeros_like(removed)
+            if self._dealloyable(state) > 0:
+                return np.full_like(removed, _f(P.li15si4_delithiation_potential(0.0), "V"))
+            return np.full_like(removed, substrate)
+        # Li leaves: Li metal first (the charge-transfer area shrinks as it runs out), then the alloy
+        temperature, _, j0, _ = self._kinetics(step)
+        j = Q_(abs(current) / area * 1e3, "mA/cm^2")
+        remaining = (state.plated - removed) / _MAH / area  # mAh/cm²
+        rem = np.clip(remaining, 0.0, None)
+        theta = rem / (rem + self._c["exhaustion"])
+        base = _f(P.charge_transfer_overpotential(j, j0, temperature), "V")
+        v_li = P.charge_transfer_overpotential(Q_(j.magnitude / np.maximum(theta, 1e-12), "mA/cm^2"), j0,
+                                               temperature).to("V").magnitude - base
+        dealloyable = self._dealloyable(state)
+        if dealloyable > 0:
+            f = np.clip((removed - state.plated) / dealloyable, 0.0, 1.0)
+            v_alloy = P.li15si4_delithiation_potential(f).to("V").magnitude
+            # past the de-alloyable Li: up to the substrate within exhaustion_capacity (continuous, steep)
+            v_end = _f(P.li15si4_delithiation_potential(1.0), "V")
+            excess = (removed - state.plated - dealloyable) / _MAH / area / self._c["exhaustion"]
+            v_alloy = np.where(excess > 0, v_end + (substrate - v_end) * np.clip(excess, 0.0, 1.0), v_alloy)
+        else:
+            v_alloy = np.full_like(removed, substrate)
+        return np.where(remaining > 0, np.minimum(v_li, v_alloy), v_alloy)
+
+    def voltage(self, state: AnodeLimitedState, step: Step, t: np.ndarray, q: np.ndarray, t0: float,
+                current: float) -> np.ndarray:
+        return super().voltage(state, step, t, q, t0, current) - self.anode_potential(state, step, t, q, current)
+
+    def end_state(self, state: AnodeLimitedState, step: Step, t_end: float, q_end: float, t0: float,
+                  current: float) -> AnodeLimitedState:
+        out = super().end_state(state, step, t_end, q_end, t0, current)
+        gained = float(self._anode_change(state, np.array([t_end]), np.array([q_end]))[0])
+        si = self._c["si"]
+        if gained > 0:
+            room = (SI_X_FULL - state.si_x) / SI_X_FULL * si if si > 0 else 0.0
+            into_si = min(gained, room)
+            li = gained - into_si
+            loss = self._c["plating_loss"]
+            return replace(out, si_x=state.si_x + (into_si / si * SI_X_FULL if si > 0 else 0.0),
+                           trapped=state.trapped + self._c["trapped_share"] * into_si,
+                           plated=state.plated + (1 - loss) * li, dead=state.dead + loss * li)
+        if gained < 0:
+            removed = -gained
+            from_li = min(removed, state.plated)
+            from_si = min(removed - from_li, self._dealloyable(state))
+            x = state.si_x - (from_si / si * SI_X_FULL if si > 0 else 0.0)
+            return replace(out, plated=state.plated - from_li, si_x=max(x, 0.0))
+        return out
 
 
 def parameters_of(model: PlatingHalfCell | FullCell) -> dict[str, str]:

@@ -131,3 +131,30 @@ def intercalation_saturation_potential(stoichiometry: np.ndarray | float, satura
     d = np.clip(saturation - np.asarray(stoichiometry, dtype=float), 1e-300, None)
     thermal = float((R * temperature.to("K") / F).to("V").magnitude)
     return Q_(ideality * thermal * np.log(d / (d + width)), "V")
+
+
+#: IUPAC 2021 standard atomic weights of Li and Si (the project's default, see analysis.porosity).
+LI_MOLAR_MASS = Q_(6.94, "g/mol")
+SI_MOLAR_MASS = Q_(28.085, "g/mol")
+#: Density of Li metal at room temperature (literature, 0.534 g/cm³); the paper prints none.
+LI_DENSITY = Q_(0.534, "g/cm^3")
+
+
+def lithium_foil_areal_capacity(thickness: pint.Quantity, density: pint.Quantity = LI_DENSITY,
+                                molar_mass: pint.Quantity = LI_MOLAR_MASS) -> pint.Quantity:
+    """Li inventory of a Li foil per electrode area: thickness · density · F / M(Li) (≈0.206 mAh/cm² per µm)."""
+    require(thickness, "[length]", "thickness", positive=True)
+    require(density, "[mass] / [length] ** 3", "density", positive=True)
+    require(molar_mass, "[mass] / [substance]", "molar_mass", positive=True)
+    return (thickness * density * F / molar_mass).to("mA*h/cm^2")
+
+
+def silicon_areal_capacity(loading: pint.Quantity, si_mass_fraction: pint.Quantity, x: float = 3.75,
+                           molar_mass: pint.Quantity = SI_MOLAR_MASS) -> pint.Quantity:
+    """Charge to lithiate the Si of an electrode to Li_xSi, per area: loading · w_Si · x F / M(Si)."""
+    require(loading, "[mass] / [length] ** 2", "loading", positive=True)
+    require(si_mass_fraction, "[]", "si_mass_fraction")
+    require(molar_mass, "[mass] / [substance]", "molar_mass", positive=True)
+    if not 0 < x <= 4.4:
+        raise ValueError("x must lie in (0, 4.4]")
+    return (loading * si_mass_fraction * x * F / molar_mass).to("mA*h/cm^2")

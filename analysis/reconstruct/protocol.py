@@ -29,13 +29,19 @@ Rules, stated once:
   discharge rows form one cycle each, repeated ``cycles_per_rate`` times.
 - ``step_id`` is the schedule line: the row's step number, or, with ``rest``, 2k − 1 for row k
   and 2k for the rest after it.
+- A rate test's discharge rates can be replaced by a named ladder (``rate_ladder``, see
+  :data:`RATE_LADDERS`): printed rates keep their rows, the others copy the first discharge row
+  with the ladder's C-rate and say ``not printed`` in ``source``.
+
+:func:`symmetric_steps` makes the plating/stripping schedule of a symmetric cell whose protocol the
+paper does not print (Figure 4g): every number comes from the caller, who says where from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pint
@@ -44,7 +50,15 @@ from ..paths import project_root
 from ..tables import load_schema, read_rows
 from ..units import Q_, require
 
-__all__ = ["Step", "LABELS", "steps_from_paper", "protocol_rows", "with_time_limit"]
+__all__ = [
+    "LABELS",
+    "RATE_LADDERS",
+    "Step",
+    "protocol_rows",
+    "steps_from_paper",
+    "symmetric_steps",
+    "with_time_limit",
+]
 
 #: Neware step labels of the three step kinds the reconstruction uses.
 LABELS = ("Rest", "CC_Chg", "CC_DChg")
@@ -53,6 +67,14 @@ _DISCHARGE_KINDS = ("plate", "lithiate", "discharge")
 _CHARGE_KINDS = ("strip", "delithiate", "charge")
 PROTOCOLS_CSV = Path("data") / "paper" / "protocols.csv"
 CELL_PROPERTIES_CSV = Path("data") / "paper" / "cell_properties.csv"
+
+#: Discharge C-rates of a rate test (Figure 5c,d). ``printed``: only the rates the paper prints
+#: (0.05, 2 and 5 C, the rows of protocols.csv); ``conventional``: a usual ladder with the
+#: intermediate rates the paper does not print (0.05, 0.1, 0.2, 0.5, 1, 2, 5 C).
+RATE_LADDERS: dict[str, tuple[float, ...] | None] = {
+    "printed": None,
+    "conventional": (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +174,8 @@ def steps_from_paper(
     cycles_per_rate: int | None = None,
     rest: pint.Quantity | None = None,
     cutoff_time_limit: pint.Quantity | None = None,
+    rate_ladder: str | Sequence[float] | None = None,
+    step_temperature: pint.Quantity | None = None,
     protocols_path: str | Path | None = None,
     cell_properties_path: str | Path | None = None,
 ) -> list[Step]:
@@ -171,7 +195,12 @@ def steps_from_paper(
     - ``cycles_per_rate``: cycles per C-rate of a protocol without cycle numbers (the rate test);
     - ``rest``: a Rest of this duration after every current step (the paper states none);
     - ``cutoff_time_limit``: a cycler safety limit added to every step that ends only on a
-      voltage cut-off (the paper states none; a short-circuited cell never reaches its cut-off).
+      voltage cut-off (the paper states none; a short-circuited cell never reaches its cut-off);
+    - ``rate_ladder``: discharge C-rates of a protocol without cycle numbers (the rate test), a
+      name of :data:`RATE_LADDERS` or a sequence of C-rates; rates without a printed row copy the
+      first discharge row (source: ``not printed``); None or ``printed``: the printed rows only;
+    - ``step_temperature``: the temperature of every step, replacing a printed one (for a
+      temperature the paper contradicts, e.g. 20 °C in the text vs 25 °C in Table S1).
     """
     require(area, "[length] ** 2", "area", positive=True)
     rows = protocol_rows(protocol_id, path=protocols_path)
@@ -184,7 +213,8 @@ def steps_from_paper(
                          ("lithiation_cutoff", lithiation_cutoff, "[electric_potential]"),
                          ("stripping_cutoff", stripping_cutoff, "[electric_potential]"),
                          ("delithiation_cutoff", delithiation_cutoff, "[electric_potential]"),
-                         ("rest", rest, "[time]"), ("cutoff_time_limit", cutoff_time_limit, "[time]")):
+                         ("rest", rest, "[time]"), ("cutoff_time_limit", cutoff_time_limit, "[time]"),
+                         ("step_temperature", step_temperature, "[temperature]")):
         if q is not None:
             require(q, dim, name)
     current_parameter = {"lithiate": ("lithiation_current_density", lithiation_current_density),
@@ -200,7 +230,18 @@ def steps_from_paper(
         sign = -1.0 if kind in _DISCHARGE_KINDS else 1.0
         notes = []
         density = _quantity(row, "current_density")
-        if density is not None:
+        if row.get("_ladder_rate"):
+            one_c = one_c_current_density
+            where = "caller: one_c_current_density"
+            if one_c is None:
+                one_c = _one_c_from_properties(cell_id, cell_properties_path)
+                where = f"cell_properties {cell_id}__one_c_areal_current (derived)"
+            if one_c is None:
+                raise ValueError(f"{row['id']}: a C-rate without current density; pass one_c_current_density")
+            density = abs(float(row["c_rate"])) * one_c
+            notes.append(f"current = {row['c_rate']} C from caller: rate_ladder (not printed; row {row['id']} "
+                         f"copied) x 1 C from {where}")
+        elif density is not None:
             notes.append(f"current printed ({row['id']})")
         elif row["c_rate"]:
             one_c = one_c_current_density
@@ -241,9 +282,14 @@ def steps_from_paper(
         if duration is None and capacity is None and cutoff_time_limit is not None:
             duration = cutoff_time_limit
             notes.append("time limit from caller: cutoff_time_limit")
+        temperature = _quantity(row, "temperature")
+        if step_temperature is not None:
+            notes.append("temperature from caller: step_temperature"
+                         + (f" (printed {temperature:~P} replaced)" if temperature is not None else ""))
+            temperature = step_temperature
         return Step(label="CC_DChg" if sign < 0 else "CC_Chg", current=current, cycle=cycle, step_id=line,
                     duration=duration, voltage_limit=limit, capacity=capacity,
-                    temperature=_quantity(row, "temperature"), kind=kind, source="; ".join(notes))
+                    temperature=temperature, kind=kind, source="; ".join(notes))
 
     active = []
     for row in rows:
@@ -262,6 +308,8 @@ def steps_from_paper(
         return 2 * k if rest_line else 2 * k - 1
 
     schedule: list[tuple[dict[str, str], int]] = []
+    if rate_ladder is not None and any(r["cycle_first"] for r in active):
+        raise ValueError(f"protocol '{protocol_id}' has cycle numbers: rate_ladder applies to a rate test only")
     if all(not r["cycle_first"] for r in active):  # the rate test: charge/discharge pairs
         if cycles_per_rate is None:
             raise ValueError(f"protocol '{protocol_id}' prints no cycle numbers; pass cycles_per_rate")
@@ -275,6 +323,7 @@ def steps_from_paper(
                 pending = []
         if pending:
             pairs.append(pending)
+        pairs = _apply_rate_ladder(pairs, rate_ladder, protocol_id)
         cycle = 0
         for pair in pairs:
             for _ in range(cycles_per_rate):
@@ -313,6 +362,66 @@ def steps_from_paper(
                               duration=rest, kind="rest", source="rest from caller: rest"))
     if not steps:
         raise ValueError(f"protocol '{protocol_id}' gives no step for repeat_cycles={repeat_cycles}")
+    return steps
+
+
+def _apply_rate_ladder(pairs: list[list[dict[str, str]]], ladder: str | Sequence[float] | None,
+                       protocol_id: str) -> list[list[dict[str, str]]]:
+    """The charge/discharge pairs of a rate test for a discharge C-rate ladder (see :data:`RATE_LADDERS`)."""
+    if ladder is None:
+        return pairs
+    if isinstance(ladder, str):
+        if ladder not in RATE_LADDERS:
+            raise ValueError(f"unknown rate_ladder '{ladder}' (known: {', '.join(RATE_LADDERS)})")
+        ladder = RATE_LADDERS[ladder]
+        if ladder is None:
+            return pairs
+    rates = [float(r) for r in ladder]
+    if not rates or any(not r > 0 for r in rates):
+        raise ValueError("a rate ladder needs positive C-rates")
+    discharging = [p for p in pairs if any(r["kind"] in _DISCHARGE_KINDS for r in p)]
+    if not discharging:
+        raise ValueError(f"protocol '{protocol_id}' has no discharge row to build a rate ladder on")
+    template = discharging[0]
+    out = []
+    for rate in rates:
+        printed = [p for p in discharging if any(r["kind"] in _DISCHARGE_KINDS and r["c_rate"]
+                                                 and np.isclose(float(r["c_rate"]), rate) for r in p)]
+        if printed:
+            out.append(printed[0])
+            continue
+        copy = []
+        for row in template:
+            if row["kind"] in _DISCHARGE_KINDS:
+                row = {**row, "c_rate": f"{rate:g}", "current_density": "", "_ladder_rate": "1"}
+            copy.append(row)
+        out.append(copy)
+    return out
+
+
+def symmetric_steps(area: pint.Quantity, current_density: pint.Quantity, half_cycle: pint.Quantity, cycles: int,
+                    *, first: str = "plate", source: str = "") -> list[Step]:
+    """Galvanostatic cycling of a symmetric Li cell: ``cycles`` × (plate, strip) or (strip, plate).
+
+    Each half-cycle passes ``current_density`` (magnitude) for ``half_cycle``; plating discharges
+    the test object (the electrode whose voltage is reported), stripping charges it. ``source``
+    says where the numbers come from (the paper prints none for Figure 4g).
+    """
+    require(area, "[length] ** 2", "area", positive=True)
+    require(current_density, "[current] / [length] ** 2", "current_density", positive=True)
+    require(half_cycle, "[time]", "half_cycle", positive=True)
+    if int(cycles) < 1:
+        raise ValueError("cycles must be at least 1")
+    if first not in ("plate", "strip"):
+        raise ValueError("first must be 'plate' or 'strip'")
+    current = (abs(current_density) * area).to("A")
+    order = ("plate", "strip") if first == "plate" else ("strip", "plate")
+    steps = []
+    for cycle in range(1, int(cycles) + 1):
+        for line, kind in enumerate(order, start=1):
+            sign = -1.0 if kind == "plate" else 1.0
+            steps.append(Step(label="CC_DChg" if sign < 0 else "CC_Chg", current=sign * current, cycle=cycle,
+                              step_id=line, duration=half_cycle, kind=kind, source=source))
     return steps
 
 
