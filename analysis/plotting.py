@@ -163,6 +163,8 @@ def capacity_and_ce(ax: matplotlib.axes.Axes, summary, *, areal: bool = True, co
     ax.set_ylabel(f"{'Areal capacity' if use_areal else 'Capacity'} ({unit_label}), ●", color=color or COLORS["paper"])
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    if len(cycles) == 1:
+        ax.set_xticks(cycles)
     right = ax.twinx()
     ce = summary["coulombic_efficiency"].data.to("percent").magnitude
     right.plot(cycles, ce, "s", ms=2.5, mfc="none", color=COLORS["first_principles"], label="CE")

@@ -32,6 +32,7 @@ rule reconstruction_calibration:
         code=ANALYSIS_CODE,
     output:
         table="tables/reconstruction_calibration.csv",
+        choices="tables/reconstruction_choices.csv",
     params:
         runs=lambda wildcards: " ".join(f"{protocol}=results/cells/{cell}.nc"
                                         for cell, protocol in sorted(reconstructed_cells().items())),
@@ -40,4 +41,5 @@ rule reconstruction_calibration:
     conda:
         "../environment.yml"
     shell:
-        "python -m analysis.reconstruct.calibrate --out {output.table:q} {params.runs} > {log:q} 2>&1"
+        "python -m analysis.reconstruct.calibrate --out {output.table:q} --choices {output.choices:q}"
+        " {params.runs} > {log:q} 2>&1"

@@ -19,7 +19,8 @@ GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_c
 POROSITY = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
             "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
 DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_differences.png",
-                       "figures/audit_relative_differences.svg", "tables/reconstruction_calibration.csv"]
+                       "figures/audit_relative_differences.svg", "tables/reconstruction_calibration.csv",
+                       "tables/reconstruction_choices.csv"]
 CELL_PATTERNS = ["results/cells/{}.nc", "results/cells/{}_cycles.csv", "figures/cells/{}_overview.png",
                  "figures/cells/{}_overview.svg", "tables/cells/{}_summary.csv"]
 
@@ -80,7 +81,7 @@ def test_every_declared_output_exists(built):
     expected = configured_outputs(built)
     listed = {r["output_file"] for r in rows}
     assert set(expected) <= listed, sorted(set(expected) - listed)
-    assert len(expected) == 9 + 5 * 12  # porosity, audit, calibration, and twelve reconstructed cells
+    assert len(expected) == 10 + 5 * 17  # porosity, audit, calibration, choices, 17 reconstructed cells
     for row in rows:
         assert (built / row["output_file"]).stat().st_size > 0, row
         assert row["status"] == "ok", row

@@ -1,10 +1,12 @@
-"""The calibration table: the analysis functions, run on the reconstructed cells as the workflow
+"""The calibration and choices tables. Calibration: the analysis functions, run on the reconstructed cells as the workflow
 ingested them (written as Neware BTSDA CSV, read back, stored as NetCDF), against the paper.
 
     python -m analysis.reconstruct.calibrate --out tables/reconstruction_calibration.csv \\
         hc_sus_sec22=results/cells/hc_sus_sec22.nc ...
 
 Each ``protocol=path`` pair hands over one ingested run; runs not given are reconstructed here.
+Choices: every place where the paper is ambiguous or contradicts itself, the default reading,
+its one-sentence argument, the alternatives and how to select one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pint
 
 from ..io.netcdf import read_netcdf
 from ..tables import write_table
-from .cells import calibration
+from .cells import calibration, choices_table
 from .runs import cell_of
 
 
@@ -41,6 +43,7 @@ def calibration_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
+    parser.add_argument("--choices", required=True, help="CSV of every named choice of the reconstruction")
     parser.add_argument("runs", nargs="*", help="protocol=path of an ingested NetCDF file")
     args = parser.parse_args(argv)
     runs = {}
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         runs[(cell_of(protocol), protocol)] = read_netcdf(path)
     rows = calibration_rows(calibration(runs))
     write_table(rows, args.out)
+    write_table(sorted(choices_table(), key=lambda r: r["name"]), args.choices)
     missed = [r["id"] for r in rows if not r["within_tolerance"]]
     print(f"{len(rows)} calibration targets, {len(rows) - len(missed)} within tolerance"
           + (f"; outside: {', '.join(missed)}" if missed else ""))
