@@ -7,7 +7,6 @@ so a figure looks the same on every machine.
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import matplotlib.ticker  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from . import DATA_SOURCES  # noqa: E402
+from .atomic import atomic_path  # noqa: E402
 
 #: Colours by role, from seaborn's colour-blind safe palette.
 PALETTE = sns.color_palette("colorblind")
@@ -94,10 +94,8 @@ def save_figure(fig: matplotlib.figure.Figure, stem: str | Path) -> list[Path]:
     written = []
     for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         target = stem.with_suffix(f".{ext}")
-        tmp = target.with_name(f".{target.name}.tmp")
-        with plt.rc_context({"svg.hashsalt": _RC["svg.hashsalt"]}):
-            fig.savefig(tmp, format=ext, metadata=metadata)
-        os.replace(tmp, target)
+        with atomic_path(target) as temp, plt.rc_context({"svg.hashsalt": _RC["svg.hashsalt"]}):
+            fig.savefig(temp, format=ext, metadata=metadata)
         written.append(target)
     return written
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 import pint
 
+from .atomic import atomic_text
 from .errors import DataError
 from .paths import project_root
 from .units import parse_number, parse_quantity, parse_unit
@@ -210,26 +209,12 @@ def write_table(rows: list[Mapping[str, Any]], path: str | Path, columns: list[s
     if not rows:
         raise ValueError(f"refusing to write an empty table to {path}")
     columns = list(columns or rows[0].keys())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="raise")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({c: _format_cell(row.get(c, "")) for c in columns})
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="raise")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _format_cell(row.get(c, "")) for c in columns})
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _format_cell(value: Any) -> str:

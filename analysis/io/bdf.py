@@ -17,8 +17,6 @@ float), so write -> read gives identical values.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ import numpy as np
 import pint
 import xarray as xr
 
+from ..atomic import atomic_text
 from ..errors import DataError
 from ..units import ureg
 from .core import PREFERRED_LABELS, REQUIRED, VARIABLES, validate
@@ -277,20 +276,9 @@ def write_bdf_csv(ds: xr.Dataset, path: str | Path, *, names: str = "labels") ->
         lines.append(f"# {key}: {text}\n")
     columns = [_format_column(VARIABLES[n].kind, values[n]) for n in order]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(lines)
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(zip(*columns))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_text(path) as handle:
+        handle.writelines(lines)
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(zip(*columns))
     return path

@@ -23,8 +23,6 @@ the label in the file instead).
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
@@ -32,6 +30,7 @@ import numpy as np
 import pint
 import xarray as xr
 
+from ..atomic import atomic_text
 from .core import REQUIRED, step_directions, validate
 
 __all__ = ["write_btsda_csv", "DEFAULT_DECIMALS"]
@@ -159,20 +158,8 @@ def write_btsda_csv(ds: xr.Dataset, path: str | Path, *, decimals: Mapping[str, 
         columns.append(("Date", [s.replace("T", " ") for s in stamps.tolist()]))
 
     header = ",".join(name for name, _ in columns) + ",\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(header)
-            cells = [values for _, values in columns]
-            handle.writelines(",".join(row) + ",\n" for row in zip(*cells))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_text(path) as handle:
+        handle.write(header)
+        cells = [values for _, values in columns]
+        handle.writelines(",".join(row) + ",\n" for row in zip(*cells))
     return path

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pint
 import pint_xarray  # noqa: F401
 import xarray as xr
 
+from ..atomic import atomic_path
 from ..units import ureg
 
 
@@ -21,16 +21,10 @@ def _dequantified(ds: xr.Dataset) -> xr.Dataset:
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` (quantified or not) to ``path``; atomic (temporary name, then renamed)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     plain = _dequantified(ds)
     encoding = {name: {"zlib": True, "complevel": 4} for name, var in plain.data_vars.items() if var.dtype.kind in "fiu"}
-    try:
-        plain.to_netcdf(tmp, engine="h5netcdf", encoding=encoding, invalid_netcdf=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp:
+        plain.to_netcdf(temp, engine="h5netcdf", encoding=encoding, invalid_netcdf=False)
     return path
 
 
