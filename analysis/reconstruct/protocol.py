@@ -158,6 +158,17 @@ def _one_c_from_properties(cell_id: str, path: str | Path | None) -> pint.Quanti
     return None
 
 
+def _one_c(row: dict[str, str], cell_id: str, given: pint.Quantity | None,
+           cell_properties_path: str | Path | None) -> tuple[pint.Quantity, str]:
+    """The areal current of 1 C for a C-rate row: the caller's, else the cell's derived one."""
+    if given is not None:
+        return given, "caller: one_c_current_density"
+    one_c = _one_c_from_properties(cell_id, cell_properties_path)
+    if one_c is None:
+        raise ValueError(f"{row['id']}: a C-rate without current density; pass one_c_current_density")
+    return one_c, f"cell_properties {cell_id}__one_c_areal_current (derived)"
+
+
 def steps_from_paper(
     protocol_id: str,
     area: pint.Quantity,
@@ -231,26 +242,14 @@ def steps_from_paper(
         notes = []
         density = _quantity(row, "current_density")
         if row.get("_ladder_rate"):
-            one_c = one_c_current_density
-            where = "caller: one_c_current_density"
-            if one_c is None:
-                one_c = _one_c_from_properties(cell_id, cell_properties_path)
-                where = f"cell_properties {cell_id}__one_c_areal_current (derived)"
-            if one_c is None:
-                raise ValueError(f"{row['id']}: a C-rate without current density; pass one_c_current_density")
+            one_c, where = _one_c(row, cell_id, one_c_current_density, cell_properties_path)
             density = abs(float(row["c_rate"])) * one_c
             notes.append(f"current = {row['c_rate']} C from caller: rate_ladder (not printed; row {row['id']} "
                          f"copied) x 1 C from {where}")
         elif density is not None:
             notes.append(f"current printed ({row['id']})")
         elif row["c_rate"]:
-            one_c = one_c_current_density
-            where = "caller: one_c_current_density"
-            if one_c is None:
-                one_c = _one_c_from_properties(cell_id, cell_properties_path)
-                where = f"cell_properties {cell_id}__one_c_areal_current (derived)"
-            if one_c is None:
-                raise ValueError(f"{row['id']}: a C-rate without current density; pass one_c_current_density")
+            one_c, where = _one_c(row, cell_id, one_c_current_density, cell_properties_path)
             density = abs(float(row["c_rate"])) * one_c
             notes.append(f"current = {row['c_rate']} C printed ({row['id']}) x 1 C from {where}")
         else:
