@@ -216,7 +216,7 @@ def test_a_measured_file_replaces_a_reconstructed_cell_by_one_config_line(built,
     copy = tmp_path / "swap"
     shutil.copytree(built, copy)
     plate_strip = [("CC_DChg", -3e-4, 3600.0), ("Rest", 0.0, 60.0), ("CC_Chg", 3e-4, 3600.0 * 0.99)]
-    (copy / "data/measured").mkdir()
+    (copy / "data/measured").mkdir(exist_ok=True)
     records = cycling_records([plate_strip] * 3, dt=30.0)
     records.attrs["data_source"] = "measured"  # stands in for a lab's file
     write_bdf_csv(records, copy / "data/measured/demo.csv")
