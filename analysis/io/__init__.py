@@ -21,6 +21,7 @@ contract is in :mod:`analysis.io.core`.
 
 from __future__ import annotations
 
+import inspect
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable
@@ -64,6 +65,8 @@ def detect_format(path: str | Path) -> str:
         from .btsda import sniff as sniff_btsda
 
         head = _head(path)
+        if not head.strip():
+            raise DataError("empty file (blank lines only)", path=path)
         if sniff_bdf(head):
             return "bdf-csv"
         if sniff_btsda(head):
@@ -73,7 +76,13 @@ def detect_format(path: str | Path) -> str:
 
 
 def _head(path: Path, size: int = 8192) -> str:
-    raw = path.read_bytes()[:size]
+    from ._text import text_problem
+
+    with open(path, "rb") as handle:
+        raw = handle.read(size)
+    problem = text_problem(raw)
+    if problem:
+        raise DataError(problem, path=path)
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return raw.decode(encoding)
@@ -102,4 +111,10 @@ def read_cycler(path: str | Path, format: str = "auto", *, data_source: str = "m
     if path.stat().st_size == 0:
         raise DataError("empty file", path=path)
     fmt = detect_format(path) if format == "auto" else format
-    return reader_for(fmt)(path, data_source=data_source, **options)
+    reader = reader_for(fmt)
+    try:
+        inspect.signature(reader).bind(path, data_source=data_source, **options)
+    except TypeError:
+        raise DataError(f"reader options not understood by the {fmt} reader: {', '.join(sorted(options))}",
+                        path=path) from None
+    return reader(path, data_source=data_source, **options)

@@ -35,10 +35,29 @@ CHUNK_ROWS = 200_000
 _BIG_FILE_BYTES = 48 * 1024 * 1024  # below this size a file cannot have BIG_FILE_ROWS rows worth counting
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def text_problem(head: bytes) -> str | None:
+    """Why the first bytes of a file are not 8-bit text a cycler reader can take, or None."""
+    if head.startswith(_UTF16_BOMS) or head.startswith(codecs.BOM_UTF32_BE):
+        return "UTF-16/UTF-32 text (byte-order mark at the start): save or export the file as UTF-8"
+    if b"\x00" in head:
+        return "NUL bytes in a text file: UTF-16 text without a byte-order mark, or not a text file"
+    return None
+
+
 def detect_encoding(path: str | Path, fallback: str) -> str:
-    """``utf-8-sig`` / ``utf-8`` when the whole file is valid UTF-8, else ``fallback``."""
+    """``utf-8-sig`` / ``utf-8`` when the whole file is valid UTF-8, else ``fallback``.
+
+    UTF-16/UTF-32 text and files with NUL bytes near the start raise a :class:`DataError`.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as handle:
+        problem = text_problem(handle.read(4096))
+        if problem:
+            raise DataError(problem, path=path)
+        handle.seek(0)
         first = handle.read(3)
         handle.seek(0)
         try:
@@ -408,9 +427,9 @@ def add_note(attrs: dict, note: str) -> None:
 
 def open_checks(path: str | Path, options: Mapping[str, Any], reader: str) -> Path:
     """What every reader checks first: no unknown options, the file exists and is not empty."""
-    if options:
-        raise TypeError(f"{reader} got unexpected options: {', '.join(options)}")
     path = Path(path)
+    if options:
+        raise DataError(f"reader options not understood by {reader}: {', '.join(sorted(options))}", path=path)
     if not path.is_file():
         raise DataError("file not found", path=path)
     if path.stat().st_size == 0:

@@ -27,7 +27,7 @@ import xarray as xr
 from ..atomic import atomic_text
 from ..errors import DataError
 from ..units import ureg
-from .core import PREFERRED_LABELS, REQUIRED, VARIABLES, validate
+from .core import PREFERRED_LABELS, REQUIRED, SIGN_CONVENTION, VARIABLES, validate
 
 from ._text import (
     open_checks,
@@ -196,6 +196,11 @@ def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_ba
                             "(value at the first record of each step subtracted)")
         else:
             add_note(attrs, "cumulative charging/discharging capacities ignored: no step columns to split them by step")
+    convention = meta.get("sign_convention")
+    if convention and " ".join(convention.split()).lower() != SIGN_CONVENTION.lower():
+        raise DataError(f"the file declares the sign convention '{convention}'; this project reads "
+                        f"'{SIGN_CONVENTION}': flip the sign of the current (and capacities) first",
+                        path=path, column=labels.get("current_ampere", "current_ampere"))
     declared = meta.get("data_source")
     if declared and declared != data_source:
         raise DataError(f"the file declares data_source '{declared}' but was read as '{data_source}'; "

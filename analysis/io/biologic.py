@@ -105,7 +105,7 @@ def read_mpt(path: str | Path, *, data_source: str = "measured", progress_bar: b
         while header and not header[-1].strip():
             header.pop()
         if not any(_split(h)[0] == "time" for h in header):
-            raise DataError("no 'time/s' column: not an EC-Lab data table", path=path)
+            raise DataError("required column missing: not an EC-Lab data table", path=path, column="time/s")
         used = {h.strip(): i for i, h in enumerate(header) if _wanted(h)}
         width = len(header)
         positions = list(used.values())

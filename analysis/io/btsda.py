@@ -72,7 +72,7 @@ _TARGET = {"current": "A", "voltage": "V", "capacity": "A*h", "energy": "W*h", "
            "discharge_capacity": "A*h", "charge_energy": "W*h", "discharge_energy": "W*h"}
 _KIND = {"cycle": "int", "step_id": "int", "step_number": "int", "step_type": "str", "date": "raw",
          "step_time": "seconds", "total_time": "seconds", "record": "raw"}
-_RECORD_ROLES = ("cycle", "step_id", "step_type", "step_time", "total_time", "date", "current", "voltage",
+_RECORD_ROLES = ("record", "cycle", "step_id", "step_type", "step_time", "total_time", "date", "current", "voltage",
                  "capacity", "energy", "charge_capacity", "discharge_capacity", "charge_energy", "discharge_energy")
 _BRACKET = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 
@@ -114,6 +114,34 @@ def sniff(head: str) -> bool:
     return any(_looks_like_header(next(csv.reader([line]))) for line in lines)
 
 
+def _refuse_duplicates(header: Sequence[str], index: dict[str, int], where: Any) -> None:
+    """A used column whose header appears twice, or a second voltage or current column, is ambiguous."""
+    for role, i in index.items():
+        name = header[i].lower()
+        for j, other in enumerate(header):
+            if j != i and (other.lower() == name or (role in ("voltage", "current")
+                                                    and _BY_NAME.get(_split(other)[0].lower()) == role)):
+                raise DataError(f"column given twice (columns {i + 1} and {j + 1}: '{header[i]}', '{other}')",
+                                path=where, column=header[i])
+
+
+def _check_record_numbers(data: dict[str, np.ndarray], labels: dict[str, str], locate) -> None:
+    """The record number (DataPoint) must increase: a repeat means a duplicated line or block."""
+    if "record" not in data or len(data["record"]) < 2:
+        return
+    import pandas as pd
+
+    numbers = pd.to_numeric(pd.Series(data["record"], dtype=object), errors="coerce").to_numpy(dtype=float)
+    if np.isnan(numbers).any():
+        return  # not numbers: nothing to check
+    bad = np.flatnonzero(np.diff(numbers) <= 0)
+    if bad.size:
+        k = int(bad[0]) + 1
+        where, row = locate(k)
+        raise DataError(f"record number {numbers[k]:g} repeats or goes back (after {numbers[k - 1]:g}): "
+                        "a duplicated line or block", path=where, column=labels["record"], row=row)
+
+
 class _Mapping:
     """Column roles of a record header with unit factors, and the Collector for them."""
 
@@ -122,6 +150,7 @@ class _Mapping:
         self.header = [("" if h is None else str(h).strip()) for h in header]
         self.index = _roles(self.header, _RECORD_ROLES)
         self.labels = {role: self.header[i] for role, i in self.index.items()}
+        _refuse_duplicates(self.header, self.index, where)
         for role in ("voltage", "current"):
             if role not in self.index:
                 raise DataError("required column missing", path=where, column=role.capitalize())
@@ -261,6 +290,7 @@ def _flat(path: Path, header: list[str], first: list[str] | None, rows, *, timez
     if last is not None and len(last) < width and not ends_with_newline(path):
         raise DataError(f"truncated line ({len(last)} of {width} fields)", path=path, row=last_row)
     data, file_rows = collector.finish()
+    _check_record_numbers(data, mapping.labels, lambda k: (path, int(file_rows[k])))
     columns, labels = _assemble(data, labels=mapping.labels, timezone=timezone, attrs=attrs)
     return columns, labels, lambda k: (path, int(file_rows[k]))
 
@@ -330,6 +360,7 @@ def _hierarchical(path: Path, cycle_header, step_header, record_header, rows, *,
     if last is not None and len(last) < width_record and not ends_with_newline(path):
         raise DataError(f"truncated line ({len(last)} of {width_record} fields)", path=path, row=last_row)
     data, file_rows = collector.finish()
+    _check_record_numbers(data, labels, lambda k: (path, int(file_rows[k])))
     columns, bdf_labels = _assemble(data, labels=labels, timezone=timezone, attrs=attrs)
     return columns, bdf_labels, lambda k: (path, int(file_rows[k]))
 
@@ -418,12 +449,14 @@ def read_xlsx(path: str | Path, *, data_source: str = "measured", timezone: str 
             _from_step_sheet(book, data, labels, attrs)
     finally:
         book.close()
-    columns, bdf_labels = _assemble(data, labels=labels, timezone=timezone, attrs=attrs)
     starts = [s for s, _ in sheet_of]
 
     def locate(k: int) -> tuple[Any, int]:
         i = int(np.searchsorted(starts, k, side="right")) - 1
         return sheet_of[i][1], int(file_rows[k])
+
+    _check_record_numbers(data, labels, locate)
+    columns, bdf_labels = _assemble(data, labels=labels, timezone=timezone, attrs=attrs)
 
     return finish_dataset(columns, path=path, format="neware-xlsx", instrument=INSTRUMENT,
                           reader="analysis.io.btsda.read_xlsx", data_source=data_source, attrs=attrs, locate=locate,
