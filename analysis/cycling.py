@@ -50,6 +50,29 @@ def _plain(ds: xr.Dataset, name: str) -> np.ndarray:
     return np.asarray(data.magnitude if isinstance(data, pint.Quantity) else data)
 
 
+def _max_abs(values: np.ndarray) -> float:
+    """``max(|values|)`` without a temporary array of absolute values (NaN if any value is NaN)."""
+    return float(np.maximum(values.max(), -values.min())) if values.size else 0.0
+
+
+def _step_integrals(time: np.ndarray, current: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Trapezoid integral of current over time (A·h) within each step; none crosses a step boundary.
+
+    Increment ``j`` joins records ``j`` and ``j + 1``; the last record of every step contributes
+    a zero instead, so one ``np.add.reduceat`` over the step starts sums each step's own increments.
+    In place on one buffer of the records' length: no cumulative sum over the whole file.
+    """
+    increments = np.empty(time.size, dtype=np.float64)
+    body = increments[:-1]
+    np.add(current[1:], current[:-1], out=body)
+    body *= 0.5
+    body *= np.diff(time)
+    body /= 3600.0
+    increments[starts[1:] - 1] = 0.0  # no increment across a step boundary
+    increments[-1] = 0.0
+    return np.add.reduceat(increments, starts)
+
+
 def step_boundaries(ds: xr.Dataset) -> np.ndarray:
     """Index of the first record of every step (starting with 0)."""
     n = ds.sizes["record"]
@@ -60,7 +83,7 @@ def step_boundaries(ds: xr.Dataset) -> np.ndarray:
         change = key[1:] != key[:-1]
     else:
         current = _magnitudes(ds, "current_ampere", "A")
-        scale = max(float(np.max(np.abs(current))), 1e-300)
+        scale = max(_max_abs(current), 1e-300)
         sign = np.where(current > 1e-6 * scale, 1, np.where(current < -1e-6 * scale, -1, 0))
         change = sign[1:] != sign[:-1]
         if "step_type" in ds:
@@ -85,12 +108,7 @@ def step_table(ds: xr.Dataset) -> xr.Dataset:
     if "step_net_capacity_ah" in ds:
         capacity = _magnitudes(ds, "step_net_capacity_ah", "A*h")[ends]
     else:  # trapezoid integral of current within each step
-        dt = np.diff(time)
-        increments = 0.5 * (current[1:] + current[:-1]) * dt / 3600.0
-        inside = np.ones(n - 1, dtype=bool)
-        inside[starts[1:] - 1] = False  # no increment across a step boundary
-        cumulative = np.concatenate([[0.0], np.cumsum(np.where(inside, increments, 0.0))])
-        capacity = cumulative[ends] - cumulative[starts]
+        capacity = _step_integrals(time, current, starts)
 
     counts = ends - starts + 1
     mean_current = np.add.reduceat(current, starts) / counts
@@ -102,7 +120,7 @@ def step_table(ds: xr.Dataset) -> xr.Dataset:
         labels = np.full(starts.size, "", dtype=object)
         directions = np.full(starts.size, "other", dtype=object)
         unknown = np.ones(starts.size, dtype=bool)
-    scale = max(float(np.max(np.abs(current))), 1e-300)
+    scale = max(_max_abs(current), 1e-300)
     by_sign = np.where(mean_current > 1e-6 * scale, "charge", np.where(mean_current < -1e-6 * scale, "discharge", "rest"))
     directions = np.where(unknown, by_sign, directions).astype(str)
 
@@ -265,3 +283,69 @@ def failure_cycle(
             elif seen_good_ce:
                 return int(cycles[k]), f"Coulombic efficiency fell to {100 * ce[k]:.1f} %"
     return None
+
+
+def step_curve(ds: xr.Dataset, step: int, *, area: pint.Quantity | None = None,
+               steps: xr.Dataset | None = None) -> dict[str, pint.Quantity]:
+    """Records of one step (an index of :func:`step_table`): time since the step began, |capacity|
+    passed so far (per ``area`` if given) and voltage.
+
+    Capacity is ``|step_net_capacity_ah|`` where the file has it, else the integral of |current|.
+    Returns ``{"time", "capacity", "voltage"}``: Quantities of equal length.
+    """
+    steps = step_table(ds) if steps is None else steps
+    if not 0 <= step < steps.sizes["step"]:
+        raise IndexError(f"no step {step} (the data have {steps.sizes['step']})")
+    a, b = int(steps["first_record"].values[step]), int(steps["last_record"].values[step])
+    time = _magnitudes(ds, "test_time_second", "s")[a:b + 1]
+    if "step_net_capacity_ah" in ds:
+        capacity = np.abs(_magnitudes(ds, "step_net_capacity_ah", "A*h")[a:b + 1])
+    else:
+        current = np.abs(_magnitudes(ds, "current_ampere", "A")[a:b + 1])
+        capacity = np.concatenate([[0.0], np.cumsum(0.5 * (current[1:] + current[:-1]) * np.diff(time) / 3600.0)])
+    q = Q_(capacity, "A*h")
+    if area is not None:
+        require(area, AREA, "area", positive=True)
+        q = (q / area).to("mA*h/cm^2")
+    else:
+        q = q.to("mA*h")
+    return {"time": Q_(time - time[0], "s"), "capacity": q, "voltage": Q_(_magnitudes(ds, "voltage_volt", "V")[a:b + 1], "V")}
+
+
+def steps_where(steps: xr.Dataset, *, direction: str | None = None, cycle: int | None = None) -> list[int]:
+    """Indices of the steps of ``direction`` ('charge', 'discharge', 'rest') in ``cycle``, in order."""
+    keep = np.ones(steps.sizes["step"], dtype=bool)
+    if direction is not None:
+        keep &= steps["direction"].values.astype(str) == direction
+    if cycle is not None:
+        keep &= steps["cycle_count"].values == cycle
+    return [int(k) for k in np.flatnonzero(keep)]
+
+
+def cycle_curves(ds: xr.Dataset, cycle: int, *, area: pint.Quantity | None = None,
+                 steps: xr.Dataset | None = None) -> dict[str, dict[str, pint.Quantity]]:
+    """Charge and discharge curves of one cycle: ``{"charge": curve, "discharge": curve}``.
+
+    Where a half-cycle has several steps (CC then CV), their records are joined and the
+    capacity runs on from one step to the next. A direction the cycle lacks is left out.
+    """
+    steps = step_table(ds) if steps is None else steps
+    if cycle not in steps["cycle_count"].values:
+        raise KeyError(f"cycle {cycle} is not in the data")
+    out: dict[str, dict[str, pint.Quantity]] = {}
+    for direction in ("charge", "discharge"):
+        parts = [step_curve(ds, k, area=area, steps=steps) for k in steps_where(steps, direction=direction, cycle=cycle)]
+        if not parts:
+            continue
+        offset = parts[0]["capacity"][:0].sum()  # zero in the capacity's unit
+        t0 = parts[0]["time"][:0].sum()
+        joined: dict[str, list] = {"time": [], "capacity": [], "voltage": []}
+        for part in parts:
+            joined["time"].append((part["time"] + t0).magnitude)
+            joined["capacity"].append((part["capacity"] + offset).magnitude)
+            joined["voltage"].append(part["voltage"].to("V").magnitude)
+            offset = offset + part["capacity"][-1]
+            t0 = t0 + part["time"][-1]
+        units = {"time": "s", "capacity": f"{parts[0]['capacity'].units}", "voltage": "V"}
+        out[direction] = {name: Q_(np.concatenate(values), units[name]) for name, values in joined.items()}
+    return out

@@ -10,9 +10,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import re
+import sys
+
 import matplotlib
 
-matplotlib.use("Agg")  # no screen needed; notebooks still show figures inline via the kernel
+if "ipykernel" not in sys.modules:  # scripts and tests: no screen needed. In a notebook the kernel's
+    matplotlib.use("Agg")           # inline backend stays, so executed notebooks keep their figures
 
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
@@ -96,8 +100,30 @@ def save_figure(fig: matplotlib.figure.Figure, stem: str | Path) -> list[Path]:
         target = stem.with_suffix(f".{ext}")
         with atomic_path(target) as temp, plt.rc_context({"svg.hashsalt": _RC["svg.hashsalt"]}):
             fig.savefig(temp, format=ext, metadata=metadata)
+            if ext == "svg":
+                Path(temp).write_text(stable_svg_ids(Path(temp).read_text(encoding="utf-8")), encoding="utf-8")
         written.append(target)
     return written
+
+
+_SVG_ID = re.compile(r'id="([a-z][0-9a-f]{10})"')
+
+
+def stable_svg_ids(svg: str) -> str:
+    """``svg`` with matplotlib's hashed element ids renumbered in document order.
+
+    Matplotlib names clip paths and markers by a hash of their geometry, which for some
+    transforms (inset and twin axes) includes object addresses and so changes from run to run.
+    Renaming each id to its rank of first definition (``clip1``, ``clip2``, …) keeps the file
+    byte-identical between runs and changes nothing in the drawing.
+    """
+    names: dict[str, str] = {}
+    for old in _SVG_ID.findall(svg):
+        names.setdefault(old, f"{'clip' if old[0] == 'p' else 'id'}{len(names) + 1}")
+    if not names:
+        return svg
+    return re.sub(r"(?<![0-9a-zA-Z])(" + "|".join(map(re.escape, names)) + r")(?![0-9a-zA-Z])",
+                  lambda m: names[m.group(1)], svg)
 
 
 def porosity_bars(
@@ -169,3 +195,47 @@ def capacity_and_ce(ax: matplotlib.axes.Axes, summary, *, areal: bool = True, co
     right.set_ylabel("Coulombic efficiency (%), □", color=COLORS["first_principles"])
     right.spines["right"].set_visible(True)
     return right
+
+
+def cells_note(datasets: dict[str, "xr.Dataset"], detail: str = "") -> tuple[str, str]:
+    """(source, detail) for :func:`add_source_note` of a figure drawn from several cells.
+
+    ``datasets`` maps a label to an ingested cell. One data source for all: that source, with the
+    cell ids in the detail. Mixed sources (a measured cell beside reconstructed ones) are named
+    cell by cell, and the note's leading source is the first in :data:`analysis.DATA_SOURCES` order
+    that appears, so a reconstructed curve is never passed off as measured.
+    """
+    sources: dict[str, list[str]] = {}
+    for label, ds in datasets.items():
+        sources.setdefault(ds.attrs["data_source"], []).append(ds.attrs.get("cell_id", label))
+    ordered = [s for s in DATA_SOURCES if s in sources]
+    if len(ordered) == 1:
+        text = "cells " + ", ".join(sources[ordered[0]])
+        if ordered[0] == "reconstructed":
+            text = "model of analysis/reconstruct from the paper's protocols and numbers; " + text
+    else:
+        text = "; ".join(f"{s}: " + ", ".join(sources[s]) for s in ordered)
+    return ordered[0], f"{text}; {detail}" if detail else text
+
+
+def profile(ax: matplotlib.axes.Axes, curve: dict, *, color=None, label: str | None = None, ls: str = "-",
+            x: str = "capacity", x_unit: str = "mA*h/cm^2") -> None:
+    """One voltage curve of :func:`analysis.cycling.step_curve` / ``cycle_curves`` against capacity (or time)."""
+    ax.plot(curve[x].to(x_unit).magnitude, curve["voltage"].to("V").magnitude, ls, lw=1.0, color=color, label=label)
+
+
+def axis_label(name: str, unit: str) -> str:
+    """'Areal capacity (mAh cm⁻²)' from a name and a pint unit string."""
+    pretty = {"mA*h/cm^2": "mAh cm⁻²", "mA*h": "mAh", "V": "V", "mV": "mV", "h": "h", "percent": "%",
+              "mA/cm^2": "mA cm⁻²", "mA*h/g": "mAh g⁻¹", "degC": "°C"}
+    return f"{name} ({pretty.get(unit, unit)})"
+
+
+def show_figure(fig: matplotlib.figure.Figure) -> matplotlib.figure.Figure:
+    """``fig``, to be shown once as a notebook cell's last expression.
+
+    pyplot forgets the figure first, so the kernel's inline backend does not draw it a second
+    time at the end of the cell; the figure itself stays usable.
+    """
+    plt.close(fig)
+    return fig

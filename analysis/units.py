@@ -28,6 +28,8 @@ ureg = pint.UnitRegistry(
     force_ndarray_like=True,  # required by pint-xarray; scalars become 0-d arrays
 )
 ureg.formatter.default_format = "~P"
+# Units print in the order they are written (mA·h/cm², not pint's alphabetical h·mA/cm²).
+ureg.formatter.default_sort_func = None
 # Spellings that appear in the battery literature and in cycler exports.
 ureg.define("areal_capacity_unit = milliampere_hour / centimeter ** 2 = mAh_per_cm2")
 ureg.define("areal_current_unit = milliampere / centimeter ** 2 = mA_per_cm2")
