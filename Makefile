@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and pip:
-#   make        create .venv if needed, install the project, run the whole workflow
+#   make        create .venv if needed, install the project, run the whole workflow, write report.html
 #   make test   the same set-up, then the test suite (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all reproduce test lab lint dry-run clean install
+.PHONY: all reproduce report test lab lint dry-run clean install
 
-all: reproduce
+all: reproduce report
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0])'
@@ -23,6 +23,10 @@ install: $(STAMP)
 ## reproduce every figure and table (bare `snakemake` with the default profile)
 reproduce: $(STAMP)
 	$(BIN)/snakemake $(SNAKEMAKE_ARGS)
+
+## self-contained HTML report of every figure and table, by paper section (opens offline)
+report: reproduce
+	$(BIN)/snakemake --report report.html
 
 ## unit tests, notebook runs and one end-to-end workflow run in a temporary copy
 test: $(STAMP)
@@ -40,5 +44,5 @@ dry-run: $(STAMP)
 
 ## remove generated outputs (never data/)
 clean:
-	rm -rf results .snakemake
+	rm -rf results .snakemake report.html
 	find figures tables -type f ! -name README.md -delete

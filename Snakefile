@@ -9,11 +9,16 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/porosity.smk"
 include: "rules/reconstruct.smk"
 include: "rules/cells.smk"
 include: "rules/audit.smk"
+include: "rules/figures.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -23,3 +28,6 @@ rule all:
         rules.consistency_audit.output,
         rules.reconstruction_calibration.output,
         cell_outputs(),
+        figure_outputs(),
+        rules.figure_inventory.output,
+        rules.provenance_summary.output,

@@ -8,7 +8,17 @@ One module per concept:
 - :mod:`analysis.porosity`   porosity of the interlayers (Table S2, Fig. 2h)
 - :mod:`analysis.io`         cycler files (Neware, BioLogic, BDF) -> one unit-carrying xarray Dataset
 - :mod:`analysis.cycling`    steps and cycles: capacities, Coulombic efficiency, retention
+- :mod:`analysis.efficiency` initial and average Coulombic efficiency, cycles to reach a threshold
+- :mod:`analysis.overpotential` Li nucleation dips of a plating curve
+- :mod:`analysis.dqdv`       differential capacity dQ/dV of one half-cycle
 - :mod:`analysis.ingest`     the workflow's per-cell ingestion (NetCDF + per-cycle table)
+- :mod:`analysis.reconstruct` the documented model that makes cycler files from the paper's protocols
+- :mod:`analysis.reproduced` rows of the reported-vs-reproduced table
+- :mod:`analysis.interlayers` Table S1: the interlayers of the literature
+- :mod:`analysis.audit`      the consistency audit of the paper's own numbers
+- :mod:`analysis.inventory`  every panel of the paper: status, notebook, output files; report captions
+- :mod:`analysis.provenance` sidecars with input hashes, parameters, versions and commit
+- :mod:`analysis.manifest`   sha256 manifest of data/, verified before every run
 - :mod:`analysis.plotting`   the one figure style, source notes, deterministic PNG/SVG output
 - :mod:`analysis.paths`      the repository root, the working directory of every notebook
 """

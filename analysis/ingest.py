@@ -21,22 +21,78 @@ import xarray as xr
 
 from .cycling import cycle_summary
 from .errors import DataError
-from .io import read_cycler
+from .io import FORMATS, read_cycler
 from .io.netcdf import write_netcdf
 from .tables import write_table
 from .units import Q_
 
 
+_CHOICES = {"data_source": ("measured", "reconstructed"), "kind": ("half_cell", "full_cell", "symmetric"),
+            "ce_convention": ("plating", "full_cell")}
+
+
+def check_spec(cell: str, spec: Any) -> None:
+    """Raise one :class:`DataError` line naming the config key (``cells.<cell>.<key>``) that is unusable."""
+    if not isinstance(spec, Mapping):
+        raise DataError(f"cells.{cell}: expected a mapping of settings, got {type(spec).__name__}")
+
+    def bad(key: str, expected: str) -> DataError:
+        return DataError(f"cells.{cell}.{key}: expected {expected}, got {spec.get(key)!r}")
+
+    for key in ("file", *_CHOICES):
+        if key not in spec:
+            raise DataError(f"cells.{cell}.{key}: missing")
+    if not isinstance(spec["file"], str) or not spec["file"].strip():
+        raise bad("file", "a path")
+    for key, allowed in _CHOICES.items():
+        if spec[key] not in allowed:
+            raise bad(key, " or ".join(allowed))
+    fmt = spec.get("format", "auto")
+    if not isinstance(fmt, str) or (fmt != "auto" and fmt not in FORMATS):
+        raise bad("format", f"auto or one of {', '.join(FORMATS)}")
+    for key, unit in (("area_cm2", "cm^2"), ("loading_mg_cm2", "mg/cm^2")):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not np.isfinite(value) or value <= 0):
+            raise bad(key, f"a positive number ({unit}) or null")
+    reference = spec.get("reference_cycle", 1)
+    if isinstance(reference, bool) or not isinstance(reference, int) or reference < 0:
+        raise bad("reference_cycle", "a whole number >= 0")
+    if not isinstance(spec.get("reader_options", {}), Mapping):
+        raise bad("reader_options", "a mapping of reader options")
+
+
 def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
     """Read the cell's file and summarise it per cycle, as the spec (one config entry) says."""
+    check_spec(cell, spec)
     ds = read_cycler(spec["file"], spec.get("format", "auto"), data_source=spec["data_source"],
                      **spec.get("reader_options", {}))
     area = Q_(spec["area_cm2"], "cm^2") if spec.get("area_cm2") is not None else None
-    ds.attrs.update({"cell_id": cell, "cell_kind": spec["kind"]})
+    ds.attrs.update({"cell_id": cell, "cell_kind": spec["kind"], "ce_convention": spec["ce_convention"]})
     if area is not None:
         ds.attrs["electrode_area"] = f"{area:~P}"
+    if spec.get("loading_mg_cm2") is not None:
+        ds.attrs["active_loading"] = f"{Q_(spec['loading_mg_cm2'], 'mg/cm^2'):~P}"
+    ds.attrs["reference_cycle"] = int(spec.get("reference_cycle", 1))  # retention is relative to this cycle
     summary = cycle_summary(ds, convention=spec["ce_convention"], area=area)
     summary.attrs.update({k: ds.attrs[k] for k in ("source_file", "source_sha256", "data_source", "cell_id")})
+    return ds, summary
+
+
+def load_cell(netcdf: str | Path) -> tuple[xr.Dataset, xr.Dataset]:
+    """An ingested cell (``results/cells/<cell>.nc``) and its per-cycle summary.
+
+    The CE convention and electrode area are those the cell was ingested with (Dataset attributes).
+    """
+    from .io.netcdf import read_netcdf
+
+    ds = read_netcdf(netcdf)
+    for name in ("cell_id", "ce_convention", "data_source"):
+        if name not in ds.attrs:
+            raise ValueError(f"{netcdf}: attribute '{name}' is missing: not a file written by analysis.ingest")
+    area = Q_(ds.attrs["electrode_area"]) if "electrode_area" in ds.attrs else None
+    summary = cycle_summary(ds, convention=ds.attrs["ce_convention"], area=area)
+    summary.attrs.update({k: ds.attrs[k] for k in ("cell_id", "data_source")})
     return ds, summary
 
 
@@ -75,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", required=True)
     args = parser.parse_args(argv)
     try:
-        ds, summary = ingest(args.cell, json.loads(args.spec))
+        try:
+            spec = json.loads(args.spec)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"--spec is not valid JSON ({exc.msg} at character {exc.pos})") from None
+        ds, summary = ingest(args.cell, spec)
         rows = summary_rows(summary)  # everything computed before anything is written
         write_netcdf(ds, args.netcdf)
         write_table(rows, args.cycles)

@@ -14,10 +14,11 @@ rule consistency_audit:
         datapackage="data/datapackage.json",
         code=ANALYSIS_CODE,
     output:
-        table="tables/consistency_audit.csv",
-        png="figures/audit_relative_differences.png",
+        table=reported("tables/consistency_audit.csv"),
+        png=reported("figures/audit_relative_differences.png"),
         svg="figures/audit_relative_differences.svg",
     params:
+        rule_name="consistency_audit",
         config=config_parameters("audit"),
         paths=path_parameters(
             {

@@ -25,10 +25,11 @@ rule cell_overview:
         netcdf="results/cells/{cell}.nc",
         code=ANALYSIS_CODE,
     output:
-        png="figures/cells/{cell}_overview.png",
+        png=reported("figures/cells/{cell}_overview.png"),
         svg="figures/cells/{cell}_overview.svg",
-        summary="tables/cells/{cell}_summary.csv",
+        summary=reported("tables/cells/{cell}_summary.csv"),
     params:
+        rule_name="cell_overview",
         config=lambda wildcards: cell_notebook_parameters(wildcards.cell),
         paths=path_parameters(
             {

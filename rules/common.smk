@@ -14,6 +14,12 @@ from snakemake.utils import validate
 
 validate(config, "../config/schema/config.schema.yaml")
 
+# Raw data are never modified: every file under data/ must match its sha256 in data/MANIFEST.sha256
+# before anything runs (a lab adding a file runs `python -m analysis.manifest --update` once).
+from analysis.manifest import MANIFEST, verify_manifest
+
+verify_manifest(workflow.basedir, Path(workflow.basedir) / MANIFEST)
+
 # Notebooks run with the Python that runs Snakemake (the project's virtual environment),
 # whether or not that environment was activated.
 shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; ')
@@ -26,11 +32,36 @@ ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py"))
 # The executed notebook is the rule's log: Snakemake keeps it when the rule fails.
 # Two sets of papermill parameters: the notebook's section of the config (a plain value, so a
 # change reruns the rule) and the input/output paths (derived from the rule's files).
+# After each step that writes figures or tables (its name comes in params.rule_name),
+# one provenance sidecar (<output>.prov.json) per
+# output, with the sha256 of every input of the rule (data, notebook, analysis code), the
+# parameters, the data source (read from the inputs), package versions and the git commit.
+PROVENANCE = (
+    "python -m analysis.provenance --rule={params.rule_name} --data-source auto --params-json {params.config:q}"
+    " --inputs {input:q} --outputs {output:q}"
+)
+PROVENANCE_PLAIN = "python -m analysis.provenance --rule={params.rule_name} --data-source auto --inputs {input:q} --outputs {output:q}"
 PAPERMILL = (
     "python -m papermill {input.notebook:q} {log.notebook:q}"
     " --kernel python3 --cwd . --no-progress-bar"
     " --parameters_yaml {params.config:q} --parameters_yaml {params.paths:q}"
+    f" && {PROVENANCE}"
 )
+
+from analysis.inventory import report_entries
+
+# Figures and tables shown in the HTML report (`snakemake --report report.html`), with their
+# caption (report/*.rst) and their place by paper section.
+REPORT = report_entries()
+
+
+def reported(path):
+    """``path`` wrapped for the report when it has a caption; as is otherwise."""
+    if path not in REPORT:
+        return path
+    entry = dict(REPORT[path])  # captions are named relative to rules/; resolve them from the Snakefile's folder
+    entry["caption"] = str(Path(workflow.basedir, "report", Path(entry["caption"]).name))
+    return report(path, **entry)
 
 
 def config_parameters(section):
@@ -69,6 +100,8 @@ def cell_spec(cell):
     root = Path(workflow.basedir).resolve()
     if path.is_absolute() or not path.resolve().is_relative_to(root):
         raise ValueError(f"config/config.yaml, cells.{cell}.measured: '{path}' must be a path inside the repository")
+    if spec["data_source"] == "measured" and not (root / path).is_file():
+        raise ValueError(f"config/config.yaml, cells.{cell}.measured: '{path}' not found")
     return spec
 
 
@@ -94,3 +127,49 @@ def cell_outputs():
     patterns = ["results/cells/{cell}.nc", "results/cells/{cell}_cycles.csv", "figures/cells/{cell}_overview.png",
                 "figures/cells/{cell}_overview.svg", "tables/cells/{cell}_summary.csv"]
     return [path for pattern in patterns for path in expand(pattern, cell=cells)]
+
+
+# --- figure notebooks (rules/figures.smk) ---
+from analysis.inventory import FIGURE_NOTEBOOKS  # notebook -> the figure stems it makes
+
+
+def figure_files(notebook):
+    return [reported(f"figures/{stem}.{ext}") for stem in FIGURE_NOTEBOOKS[notebook] for ext in ("png", "svg")]
+
+
+def figure_cells(notebook):
+    """{role: cell id} of a figure notebook; every cell must be configured under `cells:`."""
+    roles = config["figures"][notebook]["cells"]
+    for role, cell in roles.items():
+        if cell not in config["cells"]:
+            raise ValueError(f"config/config.yaml, figures.{notebook}.cells.{role}: no cell '{cell}' under 'cells'")
+    return dict(sorted(roles.items()))
+
+
+def figure_notebook_parameters(notebook):
+    """Plain parameters (a change reruns the notebook): the cell ids of its roles and its options."""
+    return json.dumps({"cell_ids": figure_cells(notebook), **config["figures"][notebook].get("options", {})},
+                      sort_keys=True)
+
+
+def figure_notebook_paths(notebook):
+    return json.dumps({"netcdf": {role: f"results/cells/{cell}.nc" for role, cell in figure_cells(notebook).items()},
+                       "figure_dir": "figures", "reproduced_out": f"results/reproduced/{notebook}.csv",
+                       "reported_path": "data/paper/reported_values.csv"}, sort_keys=True)
+
+
+def figure_outputs():
+    """Every figure notebook's files, Table S1 and the reported-vs-reproduced table, for rule all."""
+    return [path for notebook in FIGURE_NOTEBOOKS for path in figure_files(notebook)] + [
+        "tables/table_s1_interlayers.csv", "figures/tableS1_interlayer_comparison.png",
+        "figures/tableS1_interlayer_comparison.svg", "tables/reported_vs_reproduced.csv",
+        "figures/reported_vs_reproduced.png", "figures/reported_vs_reproduced.svg"]
+
+
+# --- report (rules/report.smk) ---
+def provenance_targets():
+    """Every figure and table that rule all asks for, except the provenance table itself."""
+    return sorted(
+        str(f) for f in rules.all.input
+        if str(f).startswith(("figures/", "tables/")) and str(f) != "tables/provenance.csv"
+    )

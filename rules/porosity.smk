@@ -10,12 +10,13 @@ rule porosity:
         datapackage="data/datapackage.json",
         code=ANALYSIS_CODE,
     output:
-        table="tables/table_s2_porosity.csv",
-        steps="tables/porosity_assumption_steps.csv",
-        uncertainty="tables/porosity_uncertainty.csv",
-        png="figures/fig2h_porosity.png",
+        table=reported("tables/table_s2_porosity.csv"),
+        steps=reported("tables/porosity_assumption_steps.csv"),
+        uncertainty=reported("tables/porosity_uncertainty.csv"),
+        png=reported("figures/fig2h_porosity.png"),
         svg="figures/fig2h_porosity.svg",
     params:
+        rule_name="porosity",
         config=config_parameters("porosity"),
         paths=path_parameters(
             {

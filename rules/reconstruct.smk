@@ -31,9 +31,10 @@ rule reconstruction_calibration:
         reported="data/paper/reported_values.csv",
         code=ANALYSIS_CODE,
     output:
-        table="tables/reconstruction_calibration.csv",
-        choices="tables/reconstruction_choices.csv",
+        table=reported("tables/reconstruction_calibration.csv"),
+        choices=reported("tables/reconstruction_choices.csv"),
     params:
+        rule_name="reconstruction_calibration",
         runs=lambda wildcards: " ".join(f"{protocol}=results/cells/{cell}.nc"
                                         for cell, protocol in sorted(reconstructed_cells().items())),
     log:
@@ -41,5 +42,5 @@ rule reconstruction_calibration:
     conda:
         "../environment.yml"
     shell:
-        "python -m analysis.reconstruct.calibrate --out {output.table:q} --choices {output.choices:q}"
-        " {params.runs} > {log:q} 2>&1"
+        f"(python -m analysis.reconstruct.calibrate --out {{output.table:q}} --choices {{output.choices:q}}"
+        f" {{params.runs}} && {PROVENANCE_PLAIN}) > {{log:q}} 2>&1"
