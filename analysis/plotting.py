@@ -98,7 +98,10 @@ def save_figure(fig: matplotlib.figure.Figure, stem: str | Path) -> list[Path]:
     written = []
     for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         target = stem.with_suffix(f".{ext}")
-        with atomic_path(target) as temp, plt.rc_context({"svg.hashsalt": _RC["svg.hashsalt"]}):
+        # SVG keeps every data point: path simplification, which picks the vertices of long curves
+        # by a tolerance test, was seen to pick different records in one run in five (same data)
+        rc = {"svg.hashsalt": _RC["svg.hashsalt"], "path.simplify": ext != "svg"}
+        with atomic_path(target) as temp, plt.rc_context(rc):
             fig.savefig(temp, format=ext, metadata=metadata)
             if ext == "svg":
                 Path(temp).write_text(stable_svg_ids(Path(temp).read_text(encoding="utf-8")), encoding="utf-8")

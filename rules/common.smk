@@ -22,7 +22,12 @@ verify_manifest(workflow.basedir, Path(workflow.basedir) / MANIFEST)
 
 # Notebooks run with the Python that runs Snakemake (the project's virtual environment),
 # whether or not that environment was activated.
-shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; ')
+# Same bits in every run: one BLAS thread per job (a multithreaded matrix product may split its sums
+# differently from run to run, and a last-bit change moves a vertex of a simplified plot path; the
+# jobs already use the cores in parallel), a fixed hash salt (set and dict order of strings), and no
+# time stamps in outputs.
+shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH" OPENBLAS_NUM_THREADS=1 '
+             'OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0 SOURCE_DATE_EPOCH=0; ')
 
 from analysis import __version__ as ANALYSIS_VERSION
 
