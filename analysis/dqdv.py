@@ -31,7 +31,7 @@ import numpy as np
 import pint
 import xarray as xr
 
-from .cycling import _magnitudes, step_table
+from .cycling import cycle_curves, step_table
 from .units import Q_, require, ureg
 
 VOLTAGE = "[electric_potential]"
@@ -58,28 +58,11 @@ def half_cycle_curve(
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     steps = step_table(ds)
-    chosen = np.flatnonzero((steps["cycle_count"].values == cycle) & (steps["direction"].values == direction))
-    if chosen.size == 0:
+    curves = cycle_curves(ds, cycle, steps=steps) if cycle in steps["cycle_count"].values else {}
+    if direction not in curves:
         available = np.unique(steps["cycle_count"].values)
         raise KeyError(f"cycle {cycle} has no {direction} step (cycles {available.min()}–{available.max()})")
-    voltage = _magnitudes(ds, "voltage_volt", "V")
-    has_capacity = "step_net_capacity_ah" in ds
-    step_capacity = _magnitudes(ds, "step_net_capacity_ah", "mA*h") if has_capacity else None
-    time = _magnitudes(ds, "test_time_second", "s")
-    current = _magnitudes(ds, "current_ampere", "mA")
-    volts, passed, offset = [], [], 0.0
-    for k in chosen:
-        first, last = int(steps["first_record"].values[k]), int(steps["last_record"].values[k])
-        if has_capacity:
-            q = np.abs(step_capacity[first:last + 1])
-        else:
-            i, t = current[first:last + 1], time[first:last + 1]
-            q = np.abs(np.concatenate([[0.0], np.cumsum(0.5 * (i[1:] + i[:-1]) * np.diff(t))]) / 3600.0)
-        volts.append(voltage[first:last + 1])
-        passed.append(offset + q)
-        offset += float(q[-1])
-    return Q_(np.concatenate(volts), "V"), Q_(np.concatenate(passed), "mA*h")
-
+    return curves[direction]["voltage"].to("V"), curves[direction]["capacity"].to("mA*h")
 
 def _ramp_sums(points: np.ndarray, slopes: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Σ_i slopes_i · max(x − points_i, 0) for every x (sorted cumulative sums, O((n + m) log n))."""

@@ -1096,21 +1096,16 @@ NUCLEATION_WINDOWS = {
 
 def _step_records(ds: xr.Dataset, direction: str, which: int = 0) -> tuple[pint.Quantity, pint.Quantity]:
     """(|step capacity| per area, voltage) of the records of the ``which``-th step of ``direction``."""
-    import numpy as np
-
-    from ..cycling import step_table
+    from ..cycling import step_curve, step_table, steps_where
 
     if "electrode_area" not in ds.attrs:
         raise ValueError("the Dataset has no electrode_area attribute (made by reconstruct, or set on ingestion)")
     steps = step_table(ds)
-    d = ds.pint.dequantify()
-    ks = [k for k in range(steps.sizes["step"]) if str(steps["direction"].values[k]) == direction]
+    ks = steps_where(steps, direction=direction)
     if len(ks) <= which:
         raise ValueError(f"no {direction} step number {which + 1}")
-    a, b = int(steps["first_record"].values[ks[which]]), int(steps["last_record"].values[ks[which]])
-    q = Q_(np.abs(d["step_net_capacity_ah"].values[a:b + 1]), "A*h") / Q_(ds.attrs["electrode_area"])
-    return q.to("mA*h/cm^2"), Q_(d["voltage_volt"].values[a:b + 1], "V")
-
+    curve = step_curve(ds, ks[which], area=Q_(ds.attrs["electrode_area"]), steps=steps)
+    return curve["capacity"], curve["voltage"]
 
 def first_plating(ds: xr.Dataset) -> tuple[pint.Quantity, pint.Quantity]:
     """(plated areal capacity, voltage) of the records of the first Li plating step of a half-cell run.
