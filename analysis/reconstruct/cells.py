@@ -46,6 +46,7 @@ from typing import Any
 import pint
 import xarray as xr
 
+from .. import metrics as _metrics
 from ..paths import project_root
 from ..tables import read_quantities
 from ..units import Q_
@@ -1094,85 +1095,18 @@ NUCLEATION_WINDOWS = {
 }
 
 
-def _step_records(ds: xr.Dataset, direction: str, which: int = 0) -> tuple[pint.Quantity, pint.Quantity]:
-    """(|step capacity| per area, voltage) of the records of the ``which``-th step of ``direction``."""
-    from ..cycling import step_curve, step_table, steps_where
-
-    if "electrode_area" not in ds.attrs:
-        raise ValueError("the Dataset has no electrode_area attribute (made by reconstruct, or set on ingestion)")
-    steps = step_table(ds)
-    ks = steps_where(steps, direction=direction)
-    if len(ks) <= which:
-        raise ValueError(f"no {direction} step number {which + 1}")
-    curve = step_curve(ds, ks[which], area=Q_(ds.attrs["electrode_area"]), steps=steps)
-    return curve["capacity"], curve["voltage"]
-
-def first_plating(ds: xr.Dataset) -> tuple[pint.Quantity, pint.Quantity]:
-    """(plated areal capacity, voltage) of the records of the first Li plating step of a half-cell run.
-
-    The first plating step is the first discharge step whose voltage goes below 0 V (after a Si
-    lithiation, which stays above it).
-    """
-    import numpy as np
-
-    k = 0
-    while True:
-        q, v = _step_records(ds, "discharge", k)  # raises when no discharge step is left
-        if np.min(v.magnitude) < 0:
-            return q, v
-        k += 1
-
-
-_FLAT_SLOPE = Q_(1.0, "V/(mA*h/cm^2)")
-_RESAMPLING = Q_(0.01, "mA*h/cm^2")
-
-
-def dealloying_region(ds: xr.Dataset, *, slope_limit: pint.Quantity = _FLAT_SLOPE,
-                      spacing: pint.Quantity = _RESAMPLING) -> tuple[pint.Quantity, pint.Quantity]:
-    """(upper, lower) cell voltage of the Li3.75Si de-alloying region of the first discharge (Figure S13).
-
-    The discharge voltage, resampled every ``spacing`` of areal capacity, falls in flat stretches
-    (|dV/dQ| < ``slope_limit``) separated by steep drops: Li stripping, the drop of ≈0.43 V when the
-    Li metal runs out, the de-alloying region, the final drop. The de-alloying region is the last
-    flat stretch; at least two are needed (a discharge with Li stripping only raises).
-    """
-    import numpy as np
-
-    q, v = _step_records(ds, "discharge", 0)
-    q, v = q.to("mA*h/cm^2").magnitude, v.to("V").magnitude
-    h = float(spacing.to("mA*h/cm^2").magnitude)
-    grid = np.arange(q[0], q[-1], h)
-    vg = np.interp(grid, q, v)
-    flat = np.abs(np.diff(vg)) / h < float(slope_limit.to("V/(mA*h/cm^2)").magnitude)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flat.astype(int), [0]])))
-    segments = list(zip(edges[::2], edges[1::2]))
-    segments = [(a, b) for a, b in segments if b - a >= 3]  # at least 0.03 mAh/cm²
-    if len(segments) < 2:
-        raise ValueError("the first discharge shows no second flat region (no de-alloying after Li stripping)")
-    a, b = segments[-1]
-    region = vg[a:b + 1]
-    return Q_(float(region.max()), "V"), Q_(float(region.min()), "V")
+# Moved to analysis.metrics, the one place the reported quantities are defined; importable from here too.
+_step_records = _metrics._step_records
+first_plating = _metrics.first_plating
+dealloying_region = _metrics.dealloying_region
 
 
 def _discharge_at_rates(ds: xr.Dataset, rates: list[float], one_c: pint.Quantity) -> pint.Quantity:
-    """Discharge capacity of the first discharge step at each C-rate (found by its current)."""
+    """Discharge capacity of the first discharge step at each C-rate (:func:`analysis.metrics.discharge_capacity_at_rate`)."""
     import numpy as np
 
-    from ..cycling import step_table
-
-    steps = step_table(ds)
-    area = Q_(ds.attrs["electrode_area"])
-    current = np.abs(steps["mean_current"].data.to("A").magnitude)
-    capacity = np.abs(steps["capacity"].data.to("mA*h").magnitude)
-    discharge = np.asarray([str(d) == "discharge" for d in steps["direction"].values])
-    out = []
-    for rate in rates:
-        target = float((rate * one_c * area).to("A").magnitude)
-        hit = np.flatnonzero(discharge & np.isclose(current, target, rtol=0.01))
-        if hit.size == 0:
-            raise ValueError(f"no discharge step at {rate} C in the rate test")
-        out.append(capacity[hit[0]])
-    return Q_(np.asarray(out), "mA*h")
+    return Q_(np.asarray([_metrics.discharge_capacity_at_rate(ds, rate=Q_(r, "1/h"), one_c_current_density=one_c)
+                          .to("mA*h").magnitude for r in rates]), "mA*h")
 
 
 def calibration(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapping[str, str] | None = None,
