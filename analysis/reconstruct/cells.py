@@ -1120,21 +1120,7 @@ def calibration(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapp
     :data:`CHOICES` (default: every default): the runs and the readings change accordingly.
     ``ids``: only the rows of these reported-value ids.
     """
-    import numpy as np
-
-    from ..cycling import (
-        cycle_summary,
-        failure_cycle,
-        rate_capability,
-        retention_at,
-        step_table,
-    )
-    from ..efficiency import (
-        average_coulombic_efficiency,
-        cycles_to_reach,
-        initial_coulombic_efficiency,
-    )
-    from ..overpotential import nucleation_dips
+    M = _metrics
 
     chosen = {name: c.default for name, c in CHOICES.items()}
     for name, option in (choices or {}).items():
@@ -1161,11 +1147,6 @@ def calibration(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapp
             made[key] = reconstruct(cell, dict(options), protocol=protocol)
         return made[key]
 
-    def summary(cell: str, protocol: str | None = None) -> xr.Dataset:
-        ds = run(cell, protocol)
-        return cycle_summary(ds, convention="plating" if cell.startswith("hc_") else "full_cell",
-                             area=Q_(ds.attrs["electrode_area"]))
-
     def fig3(cell: str) -> str:
         return CHOICES["fig3_first_plating"].protocols[chosen["fig3_first_plating"]][cell]
 
@@ -1188,138 +1169,119 @@ def calibration(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapp
              "dip and plateau each quantised to 0.1 mV, 0.03 mV noise, 5-record median smoothing"),
             ("hc_sus", "nucleation_overpotential_hc_sus", Q_(0.3, "mV"),
              "2 %: the 5-record median flattens the dip bottom by ~0.1 mV, plus 0.1 mV quantisation")):
-        if want(rid, "voltage_dip_count_hc_il"):
-            x, v = first_plating(run(cell, fig3(cell)))
-            dips = nucleation_dips(x, v, **NUCLEATION_WINDOWS[cell])
-            if want(rid):
-                add(rid, dips[0].overpotential, tol, why)
-            if cell == "hc_li375si_cnt" and want("voltage_dip_count_hc_il"):
-                add("voltage_dip_count_hc_il", Q_(len(dips), "dimensionless"), Q_(0, "dimensionless"),
-                    "two dips, the second between 0.05 and 0.1 mAh/cm2 (Figures S8/S9)")
+        if want(rid):
+            add(rid, M.nucleation_overpotential(run(cell, fig3(cell)), **NUCLEATION_WINDOWS[cell]), tol, why)
+        if cell == "hc_li375si_cnt" and want("voltage_dip_count_hc_il"):
+            add("voltage_dip_count_hc_il", M.nucleation_dip_count(run(cell, fig3(cell)), **NUCLEATION_WINDOWS[cell]),
+                Q_(0, "dimensionless"), "two dips, the second between 0.05 and 0.1 mAh/cm2 (Figures S8/S9)")
     # first voltage dips of the Figure 3a caption: dip-bottom voltage (default) or dip depth
     for cell, rid in (("hc_li375si_cnt", "first_voltage_dip_hc_il"), ("hc_sus", "first_voltage_dip_hc_sus")):
         if want(rid):
-            x, v = first_plating(run(cell, fig3(cell)))
-            dips = nucleation_dips(x, v, **NUCLEATION_WINDOWS[cell])
+            ds = run(cell, fig3(cell))
             if depth_reading:
-                add(rid, dips[0].overpotential, Q_(0.3, "mV"), "reading dip_depth: plateau minus dip bottom; 0.1 mV "
-                                                               "quantisation, median smoothing")
+                add(rid, M.nucleation_overpotential(ds, **NUCLEATION_WINDOWS[cell]), Q_(0.3, "mV"),
+                    "reading dip_depth: plateau minus dip bottom; 0.1 mV quantisation, median smoothing")
             else:
-                add(rid, -dips[0].dip_voltage, Q_(0.3, "mV"), "our reading: voltage at the dip bottom; 0.1 mV "
-                                                              "quantisation, median smoothing")
+                add(rid, M.first_dip_voltage(ds, **NUCLEATION_WINDOWS[cell]), Q_(0.3, "mV"),
+                    "our reading: voltage at the dip bottom; 0.1 mV quantisation, median smoothing")
     # initial Coulombic efficiencies of the half-cells (Figure 3c) and the Si lithiation (Section 2.2)
     si = (FromPaper("si_lithiation_areal_capacity").value() if chosen["si_loading"] == "printed_capacity"
           else _SI_TABLE_S2.value())
     if want("ice_hc_il"):
-        add("ice_hc_il", initial_coulombic_efficiency(summary("hc_li375si_cnt", fig3("hc_li375si_cnt")), subtract=si),
+        add("ice_hc_il", M.initial_coulombic_efficiency(run("hc_li375si_cnt", fig3("hc_li375si_cnt")), subtract=si),
             Q_(0.05, "percent"), printed)
     if want("ice_hc_sus"):
-        add("ice_hc_sus", initial_coulombic_efficiency(summary("hc_sus", fig3("hc_sus"))), Q_(0.05, "percent"),
-            printed)
+        add("ice_hc_sus", M.initial_coulombic_efficiency(run("hc_sus", fig3("hc_sus"))), Q_(0.05, "percent"), printed)
     if want("si_lithiation_areal_capacity"):
-        ds = run("hc_li375si_cnt", fig3("hc_li375si_cnt"))
-        st = step_table(ds)
-        lith = abs(st["capacity"].data[0]) / Q_(ds.attrs["electrode_area"])
-        add("si_lithiation_areal_capacity", lith.to("mA*h/cm^2"), Q_(0.005, "mA*h/cm^2"),
-            "the printed 0.68 is the model input; the step ends at 5 mV slightly before x = 3.75")
+        add("si_lithiation_areal_capacity", M.first_step_areal_capacity(run("hc_li375si_cnt", fig3("hc_li375si_cnt"))),
+            Q_(0.005, "mA*h/cm^2"), "the printed 0.68 is the model input; the step ends at 5 mV slightly before x = 3.75")
     # average CE of the interlayer half-cell over 35 cycles (Figure 4c)
     if want("ce_average_hc_il"):
-        il = summary("hc_li375si_cnt")
+        il = run("hc_li375si_cnt")
         if chosen["ce_average_cycles"] == "2-36":
-            add("ce_average_hc_il", average_coulombic_efficiency(il, 2, 36), Q_(0.05, "percent"),
+            add("ce_average_hc_il", M.average_coulombic_efficiency(il, first=2, last=36), Q_(0.05, "percent"),
                 "cycles 2-36 (cycle 1 holds the Si lithiation); " + printed)
         else:
-            first = initial_coulombic_efficiency(il, subtract=si).to("dimensionless").magnitude
-            rest = average_coulombic_efficiency(il, 2, 35).to("dimensionless").magnitude
-            add("ce_average_hc_il", Q_((first + 34 * rest) / 35, "dimensionless").to("percent"), Q_(0.05, "percent"),
-                "reading 1-35: cycle 1 at its ICE (Si subtracted) and cycles 2-35; " + printed)
+            add("ce_average_hc_il", M.average_coulombic_efficiency(il, first=1, last=35, subtract=si),
+                Q_(0.05, "percent"), "reading 1-35: cycle 1 at its ICE (Si subtracted) and cycles 2-35; " + printed)
     # full cells: first discharge, ICE (Figure 5a,b)
     loading = FromPaper("fc_il_65mpa__cathode_active_loading", "cell_properties").value()
     for cell, rid in (("fc_il_65mpa", "specific_capacity_fc_il_cycle1"),
                       ("fc_bare_34mpa", "specific_capacity_fc_bare_cycle1")):
         if want(rid):
-            first = summary(cell)["areal_discharge_capacity"].data[0] / loading
-            add(rid, first.to("mAh/g"), Q_(0.05, "mAh/g"), "first 0.1 C discharge; " + printed)
+            add(rid, M.specific_capacity(run(cell), cycle=1, active_loading=loading), Q_(0.05, "mAh/g"),
+                "first 0.1 C discharge; " + printed)
     for cell, rid in (("fc_il_65mpa", "ice_fc_il"), ("fc_bare_34mpa", "ice_fc_bare")):
         if want(rid):
-            add(rid, initial_coulombic_efficiency(summary(cell)), Q_(0.05, "percent"), printed)
+            add(rid, M.initial_coulombic_efficiency(run(cell)), Q_(0.05, "percent"), printed)
     # retention (Figure 5b)
     reference = 2 if chosen["retention_reference_cycle"] == "cycle_2" else 1
     basis = ("vs cycle 2 (first 0.35 C cycle); " if reference == 2 else "vs cycle 1 (reading cycle_1); ")
     for rid, cycle in (("retention_fc_il_100", 100), ("retention_fc_il_200", 200)):
         if want(rid):
-            add(rid, retention_at(summary("fc_il_65mpa")["discharge_capacity"], cycle, reference), Q_(0.05, "percent"),
+            add(rid, M.retention(run("fc_il_65mpa"), cycle=cycle, reference=reference), Q_(0.05, "percent"),
                 basis + printed)
     # CE reaches 99.9 % after tens of cycles
     if want("ce_fc_il_late"):
-        fc = summary("fc_il_65mpa")
-        reach = cycles_to_reach(fc, Q_(99.9, "percent"), sustained=5)
-        late = average_coulombic_efficiency(fc, 50, 200)
-        add("ce_fc_il_late", late, Q_(0.05, "percent"), "mean CE of cycles 50-200 (reached from cycle "
-                                                       f"{reach} on, 5 cycles in a row)")
+        fc = run("fc_il_65mpa")
+        reach = M.cycles_to_reach(fc, level=Q_(99.9, "percent"), sustained=5).magnitude
+        add("ce_fc_il_late", M.average_coulombic_efficiency(fc, first=50, last=200), Q_(0.05, "percent"),
+            f"mean CE of cycles 50-200 (reached from cycle {int(reach) if math.isfinite(reach) else None} on, "
+            "5 cycles in a row)")
     # rate capability (Figure 5c,d): the printed rates, found by their current in either ladder
     if want("rate_capability_2c", "rate_capability_5c_sec24"):
         rate_protocol = CHOICES["rate_ladder"].protocols[chosen["rate_ladder"]]["fc_il_rate"]
-        rates = [float(FromPaper(i).value().to("1/h").magnitude) for i in
-                 ("rate_test_discharge_c_rate_low", "rate_test_discharge_c_rate_2c", "rate_test_discharge_c_rate_high")]
+        low, at_2c, high = (FromPaper(i).value() for i in ("rate_test_discharge_c_rate_low",
+                                                           "rate_test_discharge_c_rate_2c",
+                                                           "rate_test_discharge_c_rate_high"))
         one_c = FromPaper("fc_il_rate__one_c_areal_current", "cell_properties").value()
-        capability = rate_capability(_discharge_at_rates(run("fc_il_rate", rate_protocol), rates, one_c), rates,
-                                     rates[0])
+        rate_run = run("fc_il_rate", rate_protocol)
         ladder = f" ({chosen['rate_ladder']} ladder, printed rates read)"
         if want("rate_capability_2c"):
-            add("rate_capability_2c", capability[1], Q_(0.05, "percent"),
-                "vs the 0.05 C discharge, charge at 0.05 C" + ladder + "; " + printed)
+            add("rate_capability_2c",
+                M.rate_capability(rate_run, rate=at_2c, reference_rate=low, one_c_current_density=one_c),
+                Q_(0.05, "percent"), "vs the 0.05 C discharge, charge at 0.05 C" + ladder + "; " + printed)
         if want("rate_capability_5c_sec24"):
-            add("rate_capability_5c_sec24", capability[2], Q_(0.5, "percent"),
-                "printed as 76: half its last digit" + ladder)
+            add("rate_capability_5c_sec24",
+                M.rate_capability(rate_run, rate=high, reference_rate=low, one_c_current_density=one_c),
+                Q_(0.5, "percent"), "printed as 76: half its last digit" + ladder)
     # 20 °C (Figure 5e-g)
     if want("capacity_ratio_20c_60c", "areal_capacity_fc_il_20c", "retention_fc_il_20c_49"):
-        cold = summary("fc_il_20c")
-        hot = summary("fc_il_65mpa")
+        cold, hot = run("fc_il_20c"), run("fc_il_65mpa")
         cycle = 1 if chosen["temperature_comparison_basis"] == "first_discharge" else 2
         what = "first 0.1 C discharges" if cycle == 1 else "cycle-2 (0.35 C) discharges (reading cycle_2)"
         if want("capacity_ratio_20c_60c"):
-            ratio = (cold["discharge_capacity"].sel(cycle=cycle).data / hot["discharge_capacity"].sel(cycle=cycle).data)
-            add("capacity_ratio_20c_60c", ratio.to("percent"), Q_(0.05, "percent"), f"{what}; " + printed)
+            add("capacity_ratio_20c_60c", M.capacity_ratio(cold, hot, cycle=cycle), Q_(0.05, "percent"),
+                f"{what}; " + printed)
         if want("areal_capacity_fc_il_20c"):
-            add("areal_capacity_fc_il_20c", cold["areal_discharge_capacity"].sel(cycle=cycle).data.to("mA*h/cm^2"),
-                Q_(0.05, "mA*h/cm^2"), f"{what}; printed as 2.4: half its last digit")
+            add("areal_capacity_fc_il_20c", M.areal_capacity(cold, cycle=cycle), Q_(0.05, "mA*h/cm^2"),
+                f"{what}; printed as 2.4: half its last digit")
         if want("retention_fc_il_20c_49"):
-            add("retention_fc_il_20c_49", retention_at(cold["discharge_capacity"], 49, reference), Q_(0.5, "percent"),
+            add("retention_fc_il_20c_49", M.retention(cold, cycle=49, reference=reference), Q_(0.5, "percent"),
                 f"NOT calibrated (same fade law as at 60 °C): a prediction, vs cycle {reference}")
     # failures
     if want("short_circuit_cycles_fc_il_5to65"):
-        short = failure_cycle(summary("fc_il_5to65mpa"))
-        add("short_circuit_cycles_fc_il_5to65", Q_(short[0] - 1 if short else 0, "dimensionless"),
+        add("short_circuit_cycles_fc_il_5to65", M.cycles_before_failure(run("fc_il_5to65mpa")),
             Q_(0, "dimensionless"), "analysis.cycling.failure_cycle finds cycle 22: 'after 21 cycles'")
     if want("fading_onset_cycles_fc_bare"):
-        bare = summary("fc_bare_34mpa")
+        bare = run("fc_bare_34mpa")
+        onset = M.fading_onset(bare, criterion=chosen["fading_onset_criterion"], reference=2)
         if chosen["fading_onset_criterion"] == "retention_below_95":
-            keep = retention_at(bare["discharge_capacity"], 30, 2).to("percent").magnitude
-            r = np.asarray((bare["discharge_capacity"] / bare["discharge_capacity"].sel(cycle=2)).pint.to("percent")
-                           .data.magnitude)
-            cycles = bare["cycle"].values
-            onset = next((int(c) for c, x in zip(cycles, r) if c > 2 and x < 95.0), None)
-            add("fading_onset_cycles_fc_bare", Q_((onset or 0) - 1, "dimensionless"), Q_(5, "dimensionless"),
+            keep = M.retention(bare, cycle=30, reference=2).to("percent").magnitude
+            add("fading_onset_cycles_fc_bare", onset, Q_(5, "dimensionless"),
                 f"last cycle before the retention (vs cycle 2) falls below 95 % (it is {keep:.1f} % at cycle 30); the "
                 "printed 'just after 30 cycles' is not sharper than a few cycles")
         else:
-            c = np.asarray(bare["discharge_capacity"].data.to("mA*h").magnitude)
-            cycles = bare["cycle"].values
-            loss = -np.diff(c)  # loss from cycle k to k + 1 (index k)
-            knee = next((int(cycles[k]) for k in range(3, loss.size)
-                         if loss[k] > 3 * max(np.median(loss[1:k]), 1e-12)), 0)
-            add("fading_onset_cycles_fc_bare", Q_(knee, "dimensionless"), Q_(5, "dimensionless"),
+            add("fading_onset_cycles_fc_bare", onset, Q_(5, "dimensionless"),
                 "reading knee: the last cycle before the cycle-to-cycle loss first exceeds 3 times its median since "
                 "cycle 2")
     # Li3.75Si de-alloying region of the cell without Li foil (Section 2.4, Figure S13)
-    if want("dealloying_voltage_high", "dealloying_voltage_low"):
-        upper, lower = dealloying_region(run("fc_noli_sinp_cnt"))
-        tol = Q_(0.05, "V")
-        if want("dealloying_voltage_high"):
-            add("dealloying_voltage_high", upper, tol, "top of the de-alloying region (first discharge, after the Li "
-                                                       "stripping region); printed as 3.4: half its last digit")
-        if want("dealloying_voltage_low"):
-            add("dealloying_voltage_low", lower, tol, "bottom of the de-alloying region, before the final drop; printed "
-                                                      "as 3.2: half its last digit")
+    tol = Q_(0.05, "V")
+    if want("dealloying_voltage_high"):
+        add("dealloying_voltage_high", M.dealloying_voltage(run("fc_noli_sinp_cnt"), end="upper"), tol,
+            "top of the de-alloying region (first discharge, after the Li stripping region); printed as 3.4: half "
+            "its last digit")
+    if want("dealloying_voltage_low"):
+        add("dealloying_voltage_low", M.dealloying_voltage(run("fc_noli_sinp_cnt"), end="lower"), tol,
+            "bottom of the de-alloying region, before the final drop; printed as 3.2: half its last digit")
     return rows
