@@ -48,9 +48,11 @@ __all__ = [
     "fading_onset",
     "first_dip_voltage",
     "first_plating",
+    "first_plating_step",
     "first_step_areal_capacity",
     "initial_coulombic_efficiency",
     "nucleation_dip_count",
+    "nucleation_events",
     "nucleation_overpotential",
     "rate_capability",
     "retention",
@@ -126,18 +128,32 @@ def _step_records(ds: xr.Dataset, direction: str, which: int = 0) -> tuple[pint.
 # First plating and nucleation (Figure 3a)
 # ------------------------------------------------------------------------------------------------
 
-def first_plating(ds: xr.Dataset) -> tuple[pint.Quantity, pint.Quantity]:
-    """(plated areal capacity, voltage) of the records of the first Li plating step of a run.
+def first_plating_step(ds: xr.Dataset, *, steps: xr.Dataset | None = None) -> int:
+    """Index (in :func:`analysis.cycling.step_table`) of the first Li plating step of a run.
 
     The first plating step is the first discharge step whose voltage goes below 0 V (after a Si
     lithiation, which stays above it). Raises ``ValueError`` when no discharge step does.
     """
-    k = 0
-    while True:
-        q, v = _step_records(ds, "discharge", k)  # raises when no discharge step is left
-        if np.min(v.magnitude) < 0:
-            return q, v
-        k += 1
+    steps = _cycling.step_table(ds) if steps is None else steps
+    for k in _cycling.steps_where(steps, direction="discharge"):
+        if np.min(_cycling.step_curve(ds, k, steps=steps)["voltage"].magnitude) < 0:
+            return k
+    raise ValueError(f"{ds.attrs.get('cell_id', 'the run')}: no discharge step goes below 0 V (no Li plating)")
+
+
+def first_plating(ds: xr.Dataset) -> tuple[pint.Quantity, pint.Quantity]:
+    """(plated areal capacity, voltage) of the records of the first Li plating step (:func:`first_plating_step`)."""
+    area = _area(ds)
+    steps = _cycling.step_table(ds)
+    curve = _cycling.step_curve(ds, first_plating_step(ds, steps=steps), area=area, steps=steps)
+    return curve["capacity"], curve["voltage"]
+
+
+def nucleation_events(ds: xr.Dataset, *, search_window: tuple[pint.Quantity, pint.Quantity],
+                      plateau_offset: pint.Quantity, plateau_length: pint.Quantity,
+                      min_depth: pint.Quantity) -> list[NucleationDip]:
+    """Every nucleation dip of the first plating (:func:`analysis.overpotential.nucleation_dips`), in order."""
+    return _dips(ds, search_window, plateau_offset, plateau_length, min_depth)
 
 
 def _dips(ds: xr.Dataset, search_window: tuple[pint.Quantity, pint.Quantity], plateau_offset: pint.Quantity,
