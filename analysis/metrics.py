@@ -465,7 +465,7 @@ def time_without_short(ds: xr.Dataset, *, convention: Convention = None, drop: f
     found = failure(ds, convention=convention, drop=drop, window=window, ce_low=ce_low, noise_factor=noise_factor)
     hours = elapsed_hours(ds)
     if found is None:
-        return hours[-1]
+        return Q_(float(hours[-1].magnitude), "h")
     summary = _summary(ds, convention)
     t0 = Q_(float(ds["test_time_second"].data.to("s").magnitude[0]), "s")
     return (summary["start_time"].sel(cycle=found[0]).data - t0).to("h")
