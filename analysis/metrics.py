@@ -108,6 +108,9 @@ def _direction(direction: str) -> str:
 
 
 def _cycle(cycle: int, name: str = "cycle") -> int:
+    """A cycle number: an int, or a float with an integral value (as a table of arguments may give it)."""
+    if isinstance(cycle, (float, np.floating)) and float(cycle).is_integer():
+        return int(cycle)
     if isinstance(cycle, bool) or not isinstance(cycle, (int, np.integer)):
         raise TypeError(f"{name} must be an integer cycle number, got {type(cycle).__name__} {cycle!r}")
     return int(cycle)
