@@ -1095,23 +1095,16 @@ NUCLEATION_WINDOWS = {
 }
 
 
-# Moved to analysis.metrics, the one place the reported quantities are defined; importable from here too.
+# Moved to analysis.metrics, the one place the reported quantities are defined (the capacity at a C-rate is
+# analysis.metrics.discharge_capacity_at_rate); importable from here too.
 _step_records = _metrics._step_records
 first_plating = _metrics.first_plating
 dealloying_region = _metrics.dealloying_region
 
 
-def _discharge_at_rates(ds: xr.Dataset, rates: list[float], one_c: pint.Quantity) -> pint.Quantity:
-    """Discharge capacity of the first discharge step at each C-rate (:func:`analysis.metrics.discharge_capacity_at_rate`)."""
-    import numpy as np
-
-    return Q_(np.asarray([_metrics.discharge_capacity_at_rate(ds, rate=Q_(r, "1/h"), one_c_current_density=one_c)
-                          .to("mA*h").magnitude for r in rates]), "mA*h")
-
-
 def calibration(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapping[str, str] | None = None,
                 ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """Every calibration check: the analysis functions on the reconstructions vs the reported values.
+    """Every calibration check: the metrics of :mod:`analysis.metrics` on the reconstructions vs the reported values.
 
     Returns rows with ``id`` (``reported_values.csv``), ``quantity``, ``reported``,
     ``reconstructed`` and ``tolerance`` (Quantities), ``why`` (of the tolerance and of the
