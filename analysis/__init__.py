@@ -10,6 +10,7 @@ One module per concept:
 - :mod:`analysis.cycling`    steps and cycles: capacities, Coulombic efficiency, retention
 - :mod:`analysis.efficiency` initial and average Coulombic efficiency, cycles to reach a threshold
 - :mod:`analysis.overpotential` Li nucleation dips of a plating curve
+- :mod:`analysis.metrics`    the reported quantities, one function each, on one run's records (the one definition)
 - :mod:`analysis.dqdv`       differential capacity dQ/dV of one half-cycle
 - :mod:`analysis.ingest`     the workflow's per-cell ingestion (NetCDF + per-cycle table)
 - :mod:`analysis.reconstruct` the documented model that makes cycler files from the paper's protocols

@@ -349,3 +349,17 @@ def cycle_curves(ds: xr.Dataset, cycle: int, *, area: pint.Quantity | None = Non
         units = {"time": "s", "capacity": f"{parts[0]['capacity'].units}", "voltage": "V"}
         out[direction] = {name: Q_(np.concatenate(values), units[name]) for name, values in joined.items()}
     return out
+
+
+def available_cycles(wanted: list[int], summary: xr.Dataset) -> tuple[list[int], str]:
+    """The ``wanted`` cycles that ``summary`` (or any Dataset with a ``cycle`` coordinate) has, plus its
+    last cycle if some are missing; and a note saying so for the figure ('' if none is missing)."""
+    cycles = [int(c) for c in summary["cycle"].values]
+    if not cycles:
+        raise ValueError("the data hold no cycle")
+    keep = [int(c) for c in wanted if c in cycles]
+    missing = [int(c) for c in wanted if c not in cycles]
+    if missing and cycles[-1] not in keep:
+        keep.append(cycles[-1])
+    note = f"cycle(s) {', '.join(map(str, missing))} not in the data; last cycle {cycles[-1]} shown" if missing else ""
+    return keep, note

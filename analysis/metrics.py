@@ -48,9 +48,11 @@ __all__ = [
     "fading_onset",
     "first_dip_voltage",
     "first_plating",
+    "first_plating_step",
     "first_step_areal_capacity",
     "initial_coulombic_efficiency",
     "nucleation_dip_count",
+    "nucleation_events",
     "nucleation_overpotential",
     "rate_capability",
     "retention",
@@ -106,6 +108,9 @@ def _direction(direction: str) -> str:
 
 
 def _cycle(cycle: int, name: str = "cycle") -> int:
+    """A cycle number: an int, or a float with an integral value (as a table of arguments may give it)."""
+    if isinstance(cycle, (float, np.floating)) and float(cycle).is_integer():
+        return int(cycle)
     if isinstance(cycle, bool) or not isinstance(cycle, (int, np.integer)):
         raise TypeError(f"{name} must be an integer cycle number, got {type(cycle).__name__} {cycle!r}")
     return int(cycle)
@@ -126,18 +131,32 @@ def _step_records(ds: xr.Dataset, direction: str, which: int = 0) -> tuple[pint.
 # First plating and nucleation (Figure 3a)
 # ------------------------------------------------------------------------------------------------
 
-def first_plating(ds: xr.Dataset) -> tuple[pint.Quantity, pint.Quantity]:
-    """(plated areal capacity, voltage) of the records of the first Li plating step of a run.
+def first_plating_step(ds: xr.Dataset, *, steps: xr.Dataset | None = None) -> int:
+    """Index (in :func:`analysis.cycling.step_table`) of the first Li plating step of a run.
 
     The first plating step is the first discharge step whose voltage goes below 0 V (after a Si
     lithiation, which stays above it). Raises ``ValueError`` when no discharge step does.
     """
-    k = 0
-    while True:
-        q, v = _step_records(ds, "discharge", k)  # raises when no discharge step is left
-        if np.min(v.magnitude) < 0:
-            return q, v
-        k += 1
+    steps = _cycling.step_table(ds) if steps is None else steps
+    for k in _cycling.steps_where(steps, direction="discharge"):
+        if np.min(_cycling.step_curve(ds, k, steps=steps)["voltage"].magnitude) < 0:
+            return k
+    raise ValueError(f"{ds.attrs.get('cell_id', 'the run')}: no discharge step goes below 0 V (no Li plating)")
+
+
+def first_plating(ds: xr.Dataset) -> tuple[pint.Quantity, pint.Quantity]:
+    """(plated areal capacity, voltage) of the records of the first Li plating step (:func:`first_plating_step`)."""
+    area = _area(ds)
+    steps = _cycling.step_table(ds)
+    curve = _cycling.step_curve(ds, first_plating_step(ds, steps=steps), area=area, steps=steps)
+    return curve["capacity"], curve["voltage"]
+
+
+def nucleation_events(ds: xr.Dataset, *, search_window: tuple[pint.Quantity, pint.Quantity],
+                      plateau_offset: pint.Quantity, plateau_length: pint.Quantity,
+                      min_depth: pint.Quantity) -> list[NucleationDip]:
+    """Every nucleation dip of the first plating (:func:`analysis.overpotential.nucleation_dips`), in order."""
+    return _dips(ds, search_window, plateau_offset, plateau_length, min_depth)
 
 
 def _dips(ds: xr.Dataset, search_window: tuple[pint.Quantity, pint.Quantity], plateau_offset: pint.Quantity,
@@ -452,7 +471,7 @@ def time_without_short(ds: xr.Dataset, *, convention: Convention = None, drop: f
     found = failure(ds, convention=convention, drop=drop, window=window, ce_low=ce_low, noise_factor=noise_factor)
     hours = elapsed_hours(ds)
     if found is None:
-        return hours[-1]
+        return Q_(float(hours[-1].magnitude), "h")
     summary = _summary(ds, convention)
     t0 = Q_(float(ds["test_time_second"].data.to("s").magnitude[0]), "s")
     return (summary["start_time"].sel(cycle=found[0]).data - t0).to("h")

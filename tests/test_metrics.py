@@ -237,7 +237,8 @@ def test_every_kind_of_argument_checks_its_dimension(half_cell, cell, rate_test)
     with pytest.raises(TypeError):
         M.discharge_capacity_at_rate(rate_test, rate=2.0, one_c_current_density=ONE_C)
     with pytest.raises(TypeError):
-        M.retention(cell, cycle=20.0, reference=2)
+        M.retention(cell, cycle=20.5, reference=2)
+    assert M.retention(cell, cycle=20.0, reference=2.0) == M.retention(cell, cycle=20, reference=2)
     with pytest.raises(ValueError, match="convention"):
         M.initial_coulombic_efficiency(cell, convention="half_cell")
     with pytest.raises(ValueError, match="direction"):
