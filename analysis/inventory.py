@@ -197,6 +197,7 @@ _REPORT: dict[str, tuple[str, str, str]] = {
     "figures/audit_relative_differences.png": ("audit_relative_differences", CHECKS, "Consistency audit"),
     "tables/reconstruction_calibration.csv": ("reconstruction_calibration", CHECKS, "Reconstruction"),
     "tables/reconstruction_choices.csv": ("reconstruction_choices", CHECKS, "Reconstruction"),
+    "tables/calibration_fits.csv": ("calibration_fits", CHECKS, "Reconstruction"),
     "tables/figure_inventory.csv": ("figure_inventory", CHECKS, "Figure inventory"),
     "tables/provenance.csv": ("provenance", CHECKS, "Provenance"),
     "figures/cells/{cell}_overview.png": ("cell_overview", CELLS, "{cell}"),

@@ -63,7 +63,7 @@ def half_cell(**kw):
 
 
 def full_cell(**kw):
-    base = {k: p.resolved() for k, p in C.CELLS["fc_il_65mpa"]["parameters"].items()}
+    base = C.model_parameters("fc_il_65mpa")
     base.update(kw)
     return FullCell(area=AREA, **base)
 
@@ -338,7 +338,7 @@ def test_every_parameter_is_documented_and_its_references_exist():
                 assert isinstance(p, C.Parameter) and p.why.strip(), (cell, name)
                 for ref in p.calibrated_against:
                     assert (ref,) in reported, (cell, name, ref)
-                p.resolved()  # every FromPaper id exists
+                p.resolved({"x_saturation": Q_(1.03)})  # every paper id exists, every fit result is there
         if "area" in spec:
             assert spec["area"].why.strip() and spec["area"].resolved().check("[length] ** 2")
         for protocol in spec["protocols"]:
@@ -351,7 +351,7 @@ def test_every_parameter_is_documented_and_its_references_exist():
                     assert isinstance(p, C.Parameter) and p.why.strip(), (name, cell, pname)
                     for ref in p.calibrated_against:
                         assert (ref,) in reported, (name, pname, ref)
-                    p.resolved()
+                    p.resolved({"x_saturation": Q_(1.03)})
 
 
 def test_reconstruct_overrides_and_labels():
@@ -374,11 +374,6 @@ def calibration_rows():
             runs[(cell, protocol)] = C.reconstruct(cell, protocol=protocol)
             timing[(cell, protocol)] = time.perf_counter() - started
     return C.calibration(runs), timing, runs
-
-
-def test_a_200_cycle_full_cell_takes_less_than_two_seconds(calibration_rows):
-    _, timing, _ = calibration_rows
-    assert timing[("fc_il_65mpa", "fc_il_65mpa_cycling")] < 2.0
 
 
 CALIBRATED = ["nucleation_overpotential_hc_il", "nucleation_overpotential_hc_sus", "voltage_dip_count_hc_il",
@@ -465,13 +460,13 @@ def test_symmetric_steps():
 
 
 def anode_limited(**kw):
-    base = {k: p.resolved() for k, p in C.CELLS["fc_noli_sinp_cnt"]["parameters"].items()}
+    base = C.model_parameters("fc_noli_sinp_cnt")
     base.update(kw)
     return AnodeLimitedFullCell(area=AREA, **base)
 
 
 def test_anode_limited_full_cell_with_an_unlimited_li_foil_is_the_full_cell():
-    shared = {k: p.resolved() for k, p in C.CELLS["fc_il_65mpa"]["parameters"].items()}
+    shared = C.model_parameters("fc_il_65mpa")
     plain = FullCell(area=AREA, **shared)
     foil = AnodeLimitedFullCell(area=AREA, **shared, li_initial=Q_(100, "mA*h/cm^2"))
     steps = steps_from_paper("fc_il_65mpa_cycling", AREA, repeat_cycles=3)
@@ -640,7 +635,12 @@ def test_choices_are_documented():
             owners.setdefault(protocol, []).append(cell)
     assert all(len(cells) == 1 for cells in owners.values())  # a protocol id names one cell's run
     rows = C.choices_table()
-    assert [r["name"] for r in rows] == list(C.CHOICES)
+    assert list(dict.fromkeys(r["name"] for r in rows)) == list(C.CHOICES)
+    assert sum(r["is_default"] for r in rows) == len(C.CHOICES)
+    fitted = {(r["name"], r["option"]): r for r in rows if r["fitted_values"]}
+    assert set(fitted) == {("retention_reference_cycle", "cycle_1"), ("ce_average_cycles", "1-35"),
+                           ("temperature_comparison_basis", "cycle_2"), ("low_temperature", "25_degC")}
+    assert all("all targets reached" in r["targets_reachable"] for r in fitted.values())
     for name, choice in C.CHOICES.items():
         assert choice.kind in ("contradiction", "ambiguity", "not printed"), name
         assert choice.alternatives and choice.default not in choice.alternatives, name

@@ -39,6 +39,7 @@ __all__ = [
     "calibration",
     "cell_ids",
     "choice_runs",
+    "model_parameters",
     "choices_table",
     "parameter_table",
     "reconstruct",
@@ -375,6 +376,16 @@ def reconstruct(cell_id: str, params: Mapping[str, Any] | None = None, *, protoc
         "protocol_parameters": "; ".join(f"{k}={v:~P}" if isinstance(v, pint.Quantity) else f"{k}={v}"
                                          for k, v in proto.items()),
     }, **sim)
+
+
+def model_parameters(cell_id: str, params: Mapping[str, Any] | None = None, *, protocol: str | None = None,
+                     fitted: Mapping[str, Mapping[str, pint.Quantity]] | None = None) -> dict[str, Any]:
+    """The resolved model parameters of a cell (the keyword arguments of its model class, without area)."""
+    protocol = protocol or CELLS[cell_id]["default_protocol"]
+    model, _, _, _, _ = _split_overrides(cell_id, protocol, params, fitted)
+    model.pop("step_temperature", None)
+    model.pop("repeat_cycles", None)
+    return model
 
 
 def run_settings(cell_id: str, protocol: str | None = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pint
@@ -93,8 +93,11 @@ def _option(fit: PM.Fit) -> dict[str, str]:
     return {name: option}
 
 
-def _evaluator(fit: PM.Fit):
-    """f(x) → (metric values in the targets' units, paper values, tolerances), counting evaluations."""
+def _evaluator(fit: PM.Fit, paper_values: Mapping[str, pint.Quantity] | None = None):
+    """f(x) → (metric values in the targets' units, paper values, tolerances), counting evaluations.
+
+    ``paper_values`` replaces the paper's numbers of some targets (a test of the fitter on a model run
+    made with known parameters)."""
     choices = _option(fit)
     common, per_run, overrides = _settings(fit)
     rows = {t.id: t for t in active_targets(choices, fit.targets)}
@@ -115,7 +118,9 @@ def _evaluator(fit: PM.Fit):
         by_id = {r["id"]: r for r in out}
         return np.array([float(by_id[i]["reconstructed"].to(rows[i].unit).magnitude) for i in order])
 
-    paper = np.array([float(PM.paper_value(i).to(rows[i].unit).magnitude) for i in order])
+    given = dict(paper_values or {})
+    paper = np.array([float((given[i] if i in given else PM.paper_value(i)).to(rows[i].unit).magnitude)
+                      for i in order])
     tolerance = np.array([rows[i].tolerance for i in order])
     return values, paper, tolerance, order, rows, counter
 
@@ -131,8 +136,10 @@ def _scaled(fit: PM.Fit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, upper, start
 
 
-def run_fit(name: str) -> tuple[dict[str, Any], float]:
-    """Solve fit ``name``; (result, wall time in s). Raises :class:`FitError` naming an unreachable target."""
+def run_fit(name: str, paper_values: Mapping[str, pint.Quantity] | None = None) -> tuple[dict[str, Any], float]:
+    """Solve fit ``name``; (result, wall time in s). Raises :class:`FitError` naming an unreachable target.
+
+    ``paper_values``: targets to meet instead of the paper's numbers (by target id)."""
     from scipy import optimize
 
     started = time.perf_counter()
@@ -140,7 +147,7 @@ def run_fit(name: str) -> tuple[dict[str, Any], float]:
     if name not in fits:
         raise KeyError(f"no fit '{name}' in data/model/fits.csv (known: {', '.join(fits)})")
     fit = fits[name]
-    values, paper, tolerance, order, rows, counter = _evaluator(fit)
+    values, paper, tolerance, order, rows, counter = _evaluator(fit, paper_values)
     lower, upper, start = _scaled(fit)
     span = upper - lower
     diff_step = float(fit.settings.get("diff_step", DIFF_STEP))

@@ -44,6 +44,7 @@ class Target:
     tolerance: float
     unit: str
     bound: str
+    notebook: str
     why: str
     row: int
 
@@ -61,7 +62,7 @@ def targets() -> tuple[Target, ...]:
             raise PM.DataError(f"no metric '{r['metric']}' in analysis.metrics", path=PM._path("targets.csv"), row=i,
                                column="metric")
         out.append(Target(r["id"], r["option"], r["metric"], r["cell"], r["protocol"], r["other_protocol"],
-                          r["arguments"], float(r["tolerance"]), r["unit"], r["bound"], r["why"], i))
+                          r["arguments"], float(r["tolerance"]), r["unit"], r["bound"], r["notebook"], r["why"], i))
     return tuple(out)
 
 
@@ -145,19 +146,21 @@ def arguments(target: Target, chosen: Mapping[str, str], parameter: Callable[[st
 
 
 def _parameter_of(chosen: Mapping[str, str], fitted=None) -> Callable[[str, str], Any]:
-    from .cells import CHOICES, _split_overrides, CELLS
-
-    @functools.cache
-    def settings(cell: str) -> dict:
-        options = {n: chosen[n] for n, c in CHOICES.items() if cell in c.parameter_cells()}
-        model, proto, sim, _, _ = _split_overrides(cell, CELLS[cell]["default_protocol"], options, fitted)
-        return {**model, **proto, **sim}
+    """parameter(cell, name): the value of one row of the cell's parameters under the chosen options
+    (only that row is resolved: a paper number needs no fit result)."""
+    from .cells import CELLS, CHOICES
 
     def parameter(cell: str, name: str) -> Any:
-        values = settings(cell)
-        if name not in values:
-            raise KeyError(f"cell '{cell}' has no parameter '{name}'")
-        return values[name]
+        for choice_name, choice in CHOICES.items():
+            option_rows = choice.parameters.get(chosen.get(choice_name, choice.default), {}).get(cell, {})
+            if name in option_rows:
+                return option_rows[name].resolved(None, fitted)
+        spec = CELLS[cell]
+        groups = [spec["parameters"], spec["simulation"], *(p["parameters"] for p in spec["protocols"].values())]
+        for group in groups:
+            if name in group:
+                return group[name].resolved(None, fitted)
+        raise KeyError(f"cell '{cell}' has no parameter '{name}'")
 
     return parameter
 
@@ -228,8 +231,8 @@ def evaluate(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapping
 
 def reproduce(datasets: Mapping[str, xr.Dataset], *, data_sources: Mapping[str, str], notebook: str,
               choices: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """Rows for ``tables/reported_vs_reproduced.csv``: every target whose run(s) are in ``datasets``
-    (by workflow cell id = protocol id), measured on those data (reconstructed or measured).
+    """Rows for ``tables/reported_vs_reproduced.csv``: every target of ``notebook`` whose run(s) are in
+    ``datasets`` (by workflow cell id = protocol id), measured on those data (reconstructed or measured).
 
     A run that is too short for a target (no cycle 200) gives an empty value, not an error.
     """
@@ -240,6 +243,8 @@ def reproduce(datasets: Mapping[str, xr.Dataset], *, data_sources: Mapping[str, 
     reported = reported_values()
     rows = []
     for t in active_targets(choices):
+        if t.notebook != notebook:
+            continue
         cell, protocol = run_of(t, chosen)
         other = run_of(t, chosen, t.other_protocol)[1] if t.other_protocol else None
         if protocol not in datasets or (other is not None and other not in datasets):
