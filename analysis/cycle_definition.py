@@ -46,6 +46,9 @@ DEFINITIONS = ("file", "half_cycles", "auto")
 REST_FRACTION = 1e-3
 MIN_HALF_CYCLE_FRACTION = 5e-3
 _NAMES = {1: "charge", -1: "discharge"}
+_STARTS = {"first": 0, "charge": 1, "discharge": -1}
+#: the half-cycle a cycle begins with for each CE convention: plated then stripped; charged then discharged
+CONVENTION_ORDER = {"plating": -1, "full_cell": 1}
 
 
 def _magnitudes(ds: xr.Dataset, name: str, unit: str) -> np.ndarray:
@@ -137,7 +140,8 @@ def half_cycles(ds: xr.Dataset, *, rest_fraction: float = REST_FRACTION,
     return index, effective
 
 
-def _derived_cycles(ds: xr.Dataset, rest_fraction: float, min_fraction: float) -> tuple[np.ndarray, np.ndarray | None]:
+def _derived_cycles(ds: xr.Dataset, rest_fraction: float, min_fraction: float,
+                    start_with: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
     """Half-cycle cycle numbers per record, and new step starts where a step held both directions.
 
     Works on segments: the file's steps, split where one step holds records of both directions
@@ -165,7 +169,10 @@ def _derived_cycles(ds: xr.Dataset, rest_fraction: float, min_fraction: float) -
     moving_dir = seg_direction[moving]
     change = np.zeros(moving.size, dtype=np.int64)
     change[1:] = moving_dir[1:] != moving_dir[:-1]
-    cycle_of_moving = np.cumsum(change) // 2 + 1
+    half = np.cumsum(change)
+    if start_with and moving_dir[0] != start_with:  # the leading half-cycle of the other direction: a cycle alone
+        half += 1
+    cycle_of_moving = half // 2 + 1
     last_moving = np.maximum.accumulate(np.where(seg_direction != 0, np.arange(segments.size), -1))
     position = np.searchsorted(moving, np.maximum(last_moving, 0))
     seg_cycle = np.where(last_moving >= 0, cycle_of_moving[np.minimum(position, moving.size - 1)], 1)
@@ -176,18 +183,24 @@ def assign_cycles(
     ds: xr.Dataset,
     definition: Literal["file", "half_cycles", "auto"] = "auto",
     *,
+    start_with: Literal["first", "charge", "discharge"] = "first",
     rest_fraction: float = REST_FRACTION,
     min_half_cycle_fraction: float = MIN_HALF_CYCLE_FRACTION,
 ) -> xr.Dataset:
     """A copy of the records whose ``cycle_count`` follows ``definition`` (see the module docstring).
 
     The attribute ``cycle_definition`` records the definition used (``file`` or ``half_cycles``).
+    With ``half_cycles`` a cycle begins with a half-cycle in the cell's first direction; with
+    ``start_with="charge"`` (or ``"discharge"``) it begins with a charge instead, and a leading
+    half-cycle of the other direction (a full cell that starts with a discharge) is cycle 1 alone.
     With ``half_cycles``, a step of the file that holds both directions is split in two
     (``step_count`` renumbered, ``step_net_capacity_ah`` restarted at the split), so that
     :func:`analysis.cycling.cycle_summary` works on the result unchanged.
     """
     if definition not in DEFINITIONS:
         raise ValueError(f"cycle definition must be one of {', '.join(DEFINITIONS)}, got {definition!r}")
+    if start_with not in _STARTS:
+        raise ValueError(f"start_with must be one of {', '.join(_STARTS)}, got {start_with!r}")
     has_counter = "cycle_count" in ds
     used = ("file" if has_counter else "half_cycles") if definition == "auto" else definition
     if used == "file" and not has_counter:
@@ -197,7 +210,9 @@ def assign_cycles(
     out.attrs["cycle_definition"] = used
     if used == "file" or ds.sizes["record"] == 0:
         return out
-    cycles, segments = _derived_cycles(ds, rest_fraction, min_half_cycle_fraction)
+    cycles, segments = _derived_cycles(ds, rest_fraction, min_half_cycle_fraction, _STARTS[start_with])
+    if start_with != "first":
+        out.attrs["cycle_start"] = start_with
     quantified = isinstance(ds["current_ampere"].data, pint.Quantity)
     attrs = {k: v for k, v in (ds["cycle_count"].attrs if has_counter else {"long_name": "Cycle Count / 1"}).items()
              if k != "units"}
@@ -227,16 +242,18 @@ def _variable(values: np.ndarray, unit: str, attrs: dict, quantified: bool) -> x
     return xr.Variable(("record",), values, attrs={**attrs, "units": unit})
 
 
-def cycle_flags(ds: xr.Dataset, *, rest_fraction: float = REST_FRACTION,
+def cycle_flags(ds: xr.Dataset, *, convention: str | None = None, rest_fraction: float = REST_FRACTION,
                 min_half_cycle_fraction: float = MIN_HALF_CYCLE_FRACTION) -> xr.Dataset:
     """Per cycle of ``ds`` as numbered: its half-cycles of each direction and a flag if it is odd.
 
     Variables (dimension ``cycle``, the same cycles as :func:`analysis.cycling.cycle_summary`):
     ``charge_half_cycles``, ``discharge_half_cycles`` (a half-cycle cut by a cycle boundary
     counts in both cycles) and ``cycle_flag``: empty, or why the cycle is odd: no half-cycle of
-    one direction, several of one direction, or beginning with the direction the cell did not
-    begin with (the counter pairs each half-cycle with the next cycle's). The attribute
-    ``cycle_definition`` is that of ``ds``.
+    one direction, several of one direction, or (one of each) the two in the wrong order. The right order is
+    that of the CE ``convention`` when given (plating: discharge then charge; full cell: charge
+    then discharge: a cycle in the other order pairs a half-cycle with the next cycle's), else
+    that of the cycles' start (``start_with`` of :func:`assign_cycles`), else the cell's first
+    direction. Attributes: ``cycle_definition`` of ``ds``, ``first_direction`` of the cell.
     """
     n = ds.sizes["record"]
     cycles = _plain(ds, "cycle_count").astype(np.int64) if "cycle_count" in ds else np.ones(n, dtype=np.int64)
@@ -246,6 +263,17 @@ def cycle_flags(ds: xr.Dataset, *, rest_fraction: float = REST_FRACTION,
     counts = {1: np.zeros(numbers.size, dtype=np.int64), -1: np.zeros(numbers.size, dtype=np.int64)}
     begins = np.zeros(numbers.size, dtype=np.int8)
     first_direction = int(effective[active[0]]) if active.size else 0
+    if convention is not None and convention not in CONVENTION_ORDER:
+        raise ValueError(f"convention must be one of {', '.join(CONVENTION_ORDER)}, got {convention!r}")
+    if convention is not None:
+        order = CONVENTION_ORDER[convention]
+        why = f"CE as {convention.replace('_', ' ')} pairs a {_NAMES[order]} with the {_NAMES[-order]} after it"
+    elif _STARTS.get(ds.attrs.get("cycle_start", "first")):
+        order = _STARTS[ds.attrs["cycle_start"]]
+        why = f"cycles begin with a {_NAMES[order]}"
+    else:
+        order = first_direction
+        why = f"the cell began with a {_NAMES.get(order, 'rest')}"
     if active.size:
         key = cycle_index[active] * (int(index[active].max()) + 1) + index[active]
         pieces, first = np.unique(key, return_index=True)  # sorted by cycle, then half-cycle
@@ -258,14 +286,13 @@ def cycle_flags(ds: xr.Dataset, *, rest_fraction: float = REST_FRACTION,
     flags = []
     for k in range(numbers.size):
         reasons = []
-        for sign in (1, -1) if first_direction >= 0 else (-1, 1):
+        for sign in (1, -1) if order >= 0 else (-1, 1):
             if counts[sign][k] == 0:
                 reasons.append(f"no {_NAMES[sign]} half-cycle")
             elif counts[sign][k] > 1:
                 reasons.append(f"{counts[sign][k]} {_NAMES[sign]} half-cycles")
-        if begins[k] and first_direction and begins[k] != first_direction and counts[first_direction][k]:
-            reasons.append(f"begins with a {_NAMES[int(begins[k])]} (the cell began with a "
-                           f"{_NAMES[first_direction]})")
+        if order and begins[k] == -order and counts[order][k] == 1 and counts[-order][k] == 1:
+            reasons.append(f"begins with a {_NAMES[-order]} ({why})")
         flags.append("; ".join(reasons))
     return xr.Dataset(
         {"charge_half_cycles": ("cycle", counts[1]), "discharge_half_cycles": ("cycle", counts[-1]),

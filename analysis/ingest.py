@@ -82,7 +82,8 @@ def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
     if spec.get("loading_mg_cm2") is not None:
         ds.attrs["active_loading"] = f"{Q_(spec['loading_mg_cm2'], 'mg/cm^2'):~P}"
     ds.attrs["reference_cycle"] = int(spec.get("reference_cycle", 1))  # retention is relative to this cycle
-    summary = with_flags(cycle_summary(ds, convention=spec["ce_convention"], area=area), cycle_flags(ds))
+    summary = with_flags(cycle_summary(ds, convention=spec["ce_convention"], area=area),
+                         cycle_flags(ds, convention=spec["ce_convention"]))
     summary.attrs.update({k: ds.attrs[k] for k in ("source_file", "source_sha256", "data_source", "cell_id")})
     return ds, summary
 
@@ -107,7 +108,8 @@ def load_cell(netcdf: str | Path) -> tuple[xr.Dataset, xr.Dataset]:
         if name not in ds.attrs:
             raise ValueError(f"{netcdf}: attribute '{name}' is missing: not a file written by analysis.ingest")
     area = Q_(ds.attrs["electrode_area"]) if "electrode_area" in ds.attrs else None
-    summary = with_flags(cycle_summary(ds, convention=ds.attrs["ce_convention"], area=area), cycle_flags(ds))
+    summary = with_flags(cycle_summary(ds, convention=ds.attrs["ce_convention"], area=area),
+                         cycle_flags(ds, convention=ds.attrs["ce_convention"]))
     summary.attrs.update({k: ds.attrs[k] for k in ("cell_id", "data_source")})
     return ds, summary
 

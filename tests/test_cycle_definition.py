@@ -298,3 +298,34 @@ def test_the_spec_rejects_an_unknown_definition(tmp_path, capsys):
     assert main(["--cell", "c1", "--spec", _spec(source, cycle_definition="halves"), "--netcdf", str(nc),
                  "--cycles", str(table)]) == 1
     assert "cells.c1.cycle_definition" in capsys.readouterr().err
+
+
+def test_initial_ce_of_a_first_cycle_without_a_denominator_is_nan():
+    """Full-cell convention on the BioLogic counter: cycle 0 holds the first discharge only."""
+    summary = cycle_summary(assign_cycles(_gcpl_half_cell(), "file"), convention="full_cell")
+    assert np.isnan(initial_coulombic_efficiency(summary).magnitude)
+    assert np.isnan(_ce(summary)[0])
+
+
+def test_a_full_cell_that_starts_with_a_discharge():
+    """Partial discharge of an as-made cell, then charge/discharge: the convention decides which order is odd."""
+    steps = [("CC_DChg", -MA, 900.0), ("Rest", 0.0, 300.0)] + [("CC_Chg", MA, 3600.0), ("CC_DChg", -MA, 3564.0)] * 3
+    raw = _records(steps, counter=[1, 1, 1, 1, 2, 2, 3, 3])  # a Neware-like counter: charge then discharge
+    file = assign_cycles(raw, "file")
+    assert cycle_flags(file, convention="full_cell")["cycle_flag"].values.tolist() == ["2 discharge half-cycles", "", ""]
+    first = assign_cycles(raw, "half_cycles")  # discharge first: each discharge pairs with the charge after it
+    flags = cycle_flags(first, convention="full_cell")["cycle_flag"].values.tolist()
+    assert flags[0] == "begins with a discharge (CE as full cell pairs a charge with the discharge after it)"
+    assert flags[-1] == "no charge half-cycle"  # the last discharge alone
+    charge_first = assign_cycles(raw, "half_cycles", start_with="charge")
+    assert charge_first.attrs["cycle_start"] == "charge"
+    summary = cycle_summary(charge_first, convention="full_cell")
+    assert summary["cycle"].values.tolist() == [1, 2, 3, 4]
+    np.testing.assert_allclose(_ce(summary)[1:], [0.99] * 3, rtol=1e-9)
+    assert cycle_flags(charge_first, convention="full_cell")["cycle_flag"].values.tolist() == [
+        "no charge half-cycle", "", "", ""]
+    assert cycle_flags(charge_first)["cycle_flag"].values.tolist() == ["no charge half-cycle", "", "", ""]
+    with pytest.raises(ValueError, match="start_with"):
+        assign_cycles(raw, "half_cycles", start_with="lithiation")
+    with pytest.raises(ValueError, match="convention"):
+        cycle_flags(raw, convention="half_cell")
