@@ -47,6 +47,7 @@ REST_FRACTION = 1e-3
 MIN_HALF_CYCLE_FRACTION = 5e-3
 _NAMES = {1: "charge", -1: "discharge"}
 _STARTS = {"first": 0, "charge": 1, "discharge": -1}
+STARTS = tuple(_STARTS)
 #: the half-cycle a cycle begins with for each CE convention: plated then stripped; charged then discharged
 CONVENTION_ORDER = {"plating": -1, "full_cell": 1}
 

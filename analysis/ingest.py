@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .cycling import CYCLE_DEFINITIONS, assign_cycles, cycle_flags, cycle_summary
+from .cycle_definition import STARTS as CYCLE_STARTS
 from .errors import DataError
 from .io import FORMATS, read_cycler
 from .io.netcdf import write_netcdf
@@ -49,6 +50,8 @@ def check_spec(cell: str, spec: Any) -> None:
             raise bad(key, " or ".join(allowed))
     if spec.get("cycle_definition", "auto") not in CYCLE_DEFINITIONS:
         raise bad("cycle_definition", " or ".join(CYCLE_DEFINITIONS))
+    if spec.get("cycle_start", "first") not in CYCLE_STARTS:
+        raise bad("cycle_start", " or ".join(CYCLE_STARTS))
     fmt = spec.get("format", "auto")
     if not isinstance(fmt, str) or (fmt != "auto" and fmt not in FORMATS):
         raise bad("format", f"auto or one of {', '.join(FORMATS)}")
@@ -68,13 +71,14 @@ def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
     """Read the cell's file and summarise it per cycle, as the spec (one config entry) says.
 
     Cycles follow the spec's ``cycle_definition`` (``file`` | ``half_cycles`` | ``auto``, default
-    auto: see :func:`analysis.cycling.assign_cycles`); the summary carries the per-cycle flags of
+    auto) and, for half-cycles, ``cycle_start`` (``first`` | ``charge`` | ``discharge``, default
+    first): see :func:`analysis.cycling.assign_cycles`. The summary carries the per-cycle flags of
     :func:`analysis.cycling.cycle_flags` and the definition used (attribute ``cycle_definition``).
     """
     check_spec(cell, spec)
     ds = read_cycler(spec["file"], spec.get("format", "auto"), data_source=spec["data_source"],
                      **spec.get("reader_options", {}))
-    ds = assign_cycles(ds, spec.get("cycle_definition", "auto"))
+    ds = assign_cycles(ds, spec.get("cycle_definition", "auto"), start_with=spec.get("cycle_start", "first"))
     area = Q_(spec["area_cm2"], "cm^2") if spec.get("area_cm2") is not None else None
     ds.attrs.update({"cell_id": cell, "cell_kind": spec["kind"], "ce_convention": spec["ce_convention"]})
     if area is not None:

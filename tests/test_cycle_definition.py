@@ -329,3 +329,17 @@ def test_a_full_cell_that_starts_with_a_discharge():
         assign_cycles(raw, "half_cycles", start_with="lithiation")
     with pytest.raises(ValueError, match="convention"):
         cycle_flags(raw, convention="half_cell")
+
+
+def test_ingest_a_full_cell_that_starts_with_a_discharge_with_cycle_start(tmp_path):
+    steps = [("CC_DChg", -MA, 900.0), ("Rest", 0.0, 300.0)] + [("CC_Chg", MA, 3600.0), ("CC_DChg", -MA, 3564.0)] * 2
+    source = tmp_path / "as_made.csv"
+    write_bdf_csv(_records(steps, labels=False), source)
+    rows = _ingest(tmp_path, source, kind="full_cell", ce_convention="full_cell", cycle_start="charge")
+    assert [r["cycle"] for r in rows] == ["1", "2", "3"] and rows[0]["cycle_flag"] == "no charge half-cycle"
+    np.testing.assert_allclose([float(r["coulombic_efficiency"]) for r in rows[1:]], [0.99, 0.99], rtol=1e-6)
+    rows = _ingest(tmp_path, source, kind="full_cell", ce_convention="full_cell")
+    assert rows[0]["cycle_flag"].startswith("begins with a discharge")
+    nc, table = tmp_path / "x.nc", tmp_path / "x_cycles.csv"
+    assert main(["--cell", "c1", "--spec", _spec(source, cycle_start="lithiation"), "--netcdf", str(nc),
+                 "--cycles", str(table)]) == 1
