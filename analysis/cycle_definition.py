@@ -258,7 +258,8 @@ def cycle_flags(ds: xr.Dataset, *, convention: str | None = None, rest_fraction:
     """
     n = ds.sizes["record"]
     cycles = _plain(ds, "cycle_count").astype(np.int64) if "cycle_count" in ds else np.ones(n, dtype=np.int64)
-    numbers, cycle_index = np.unique(cycles, return_inverse=True)
+    cycle_index, numbers = pd.factorize(cycles, sort=True)  # hashing: no sort of the records
+    numbers = np.asarray(numbers)
     index, effective = half_cycles(ds, rest_fraction=rest_fraction, min_half_cycle_fraction=min_half_cycle_fraction)
     active = np.flatnonzero(index >= 0)
     counts = {1: np.zeros(numbers.size, dtype=np.int64), -1: np.zeros(numbers.size, dtype=np.int64)}
@@ -276,10 +277,13 @@ def cycle_flags(ds: xr.Dataset, *, convention: str | None = None, rest_fraction:
         order = first_direction
         why = f"the cell began with a {_NAMES.get(order, 'rest')}"
     if active.size:
-        key = cycle_index[active] * (int(index[active].max()) + 1) + index[active]
-        pieces, first = np.unique(key, return_index=True)  # sorted by cycle, then half-cycle
-        piece_cycle = cycle_index[active][first]
-        piece_dir = effective[active][first]
+        in_cycle, half = cycle_index[active], index[active]
+        edge = np.flatnonzero((in_cycle[1:] != in_cycle[:-1]) | (half[1:] != half[:-1])) + 1
+        runs = np.concatenate([[0], edge])  # runs of one (cycle, half-cycle): few, in record order
+        key = in_cycle[runs] * (int(half.max()) + 1) + half[runs]
+        _, first = np.unique(key, return_index=True)  # a counter that comes back to a cycle: counted once
+        piece_cycle = in_cycle[runs][first]
+        piece_dir = effective[active][runs][first]
         for sign in (1, -1):
             counts[sign] = np.bincount(piece_cycle[piece_dir == sign], minlength=numbers.size)
         leading = np.concatenate([[True], piece_cycle[1:] != piece_cycle[:-1]])
