@@ -165,7 +165,9 @@ def _derived_cycles(ds: xr.Dataset, rest_fraction: float, min_fraction: float,
     lengths = np.diff(np.append(segments, n))
     effective = np.zeros(n, dtype=np.int8)
     effective[active] = signs
-    seg_direction = np.maximum.reduceat(effective, segments) + np.minimum.reduceat(effective, segments)
+    # one direction per segment (or none): its sign, whatever share of its records are rests
+    seg_direction = np.where(np.maximum.reduceat(effective, segments) > 0, 1,
+                             np.where(np.minimum.reduceat(effective, segments) < 0, -1, 0)).astype(np.int8)
     moving = np.flatnonzero(seg_direction)
     moving_dir = seg_direction[moving]
     change = np.zeros(moving.size, dtype=np.int64)
