@@ -13,7 +13,7 @@ from analysis.io import read_cycler
 from analysis.io.bdf import write_bdf_csv
 from analysis.io.btsda_writer import write_btsda_csv
 from analysis.io.core import build_dataset
-from analysis.ingest import main
+from analysis.ingest import load_cell, main
 
 MA = 1e-3  # 1 mA in A
 # a GCPL half-cell that starts with lithiation (discharge of the test electrode): known mAh per half-cycle
@@ -274,6 +274,9 @@ def test_ingest_a_bdf_file_without_a_counter(tmp_path):
     assert [r["cycle"] for r in rows] == ["1", "2"] and rows[0]["cycle_definition"] == "half_cycles"
     assert float(rows[0]["coulombic_efficiency"]) == pytest.approx(5 / 6, rel=1e-6)
     assert rows[1]["cycle_flag"] == "no charge half-cycle"
+    ds, summary = load_cell(tmp_path / "out/cell.nc")  # what the notebooks read back
+    assert ds.attrs["cycle_definition"] == summary.attrs["cycle_definition"] == "half_cycles"
+    assert summary["cycle"].values.tolist() == [1, 2] and summary["cycle_flag"].values.tolist() == ["", "no charge half-cycle"]
     nc, table = tmp_path / "out/x.nc", tmp_path / "out/x.csv"
     assert main(["--cell", "c1", "--spec", _spec(source, cycle_definition="file"), "--netcdf", str(nc),
                  "--cycles", str(table)]) == 1
