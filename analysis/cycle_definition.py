@@ -318,4 +318,5 @@ def flag_note(flags: xr.Dataset, *, limit: int = 10) -> str:
         return f"cycles ({definition}): none odd"
     shown = "; ".join(f"{c}: {f}" for c, f in odd[:limit])
     more = f"; … {len(odd) - limit} more" if len(odd) > limit else ""
-    return f"cycles ({definition}): {len(odd)} of {flags.sizes['cycle']} odd: {shown}{more}"
+    hint = " (cycle_definition: half_cycles numbers cycles from the direction of the current)" if definition == "file" else ""
+    return f"cycles ({definition}): {len(odd)} of {flags.sizes['cycle']} odd: {shown}{more}{hint}"
