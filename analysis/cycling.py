@@ -15,6 +15,9 @@ Conventions, stated once:
   ``full_cell`` (e.g. Li/SE/NCM811): CE = discharge / charge.
 
 - **Retention** is a capacity divided by the capacity of a chosen reference cycle.
+- **Cycles** are those of the records' ``cycle_count``: the file's own counter, or half-cycles
+  found from the direction of the current (:func:`assign_cycles`, :mod:`analysis.cycle_definition`);
+  :func:`cycle_flags` flags a cycle the counter made odd.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pint
 import pint_xarray  # noqa: F401
 import xarray as xr
 
+from .cycle_definition import DEFINITIONS as CYCLE_DEFINITIONS, assign_cycles, cycle_flags, flag_note  # noqa: F401
 from .io.core import step_directions
 from .units import AREA, Q_, require, ureg
 
@@ -180,7 +184,8 @@ def cycle_summary(
         coords={"cycle": numbers.astype(np.int64)},
         attrs={"ce_convention": convention,
                "ce_definition": "stripped / plated = charge / discharge" if convention == "plating"
-               else "discharge / charge"},
+               else "discharge / charge",
+               "cycle_definition": ds.attrs.get("cycle_definition", "file" if "cycle_count" in ds else "none")},
     ).pint.quantify(unit_registry=ureg)
     if area is not None:
         require(area, AREA, "area", positive=True)
