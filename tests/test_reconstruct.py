@@ -15,6 +15,7 @@ import numpy as np
 import pint
 import pytest
 
+from analysis import metrics
 from analysis.cycling import cycle_summary, step_table
 from analysis.io import detect_format, read_cycler
 from analysis.io.bdf import write_bdf_csv
@@ -35,6 +36,7 @@ from analysis.reconstruct.protocol import (
     with_time_limit,
 )
 from analysis.reconstruct.simulate import SimulationError, simulate
+from analysis.reconstruct.targets import metric_arguments
 from analysis.tables import read_quantities
 from analysis.units import Q_
 
@@ -401,7 +403,7 @@ def test_interlayer_dips_delithiation_and_li375si_without_short(calibration_rows
     # Figures S8/S9: only the first dip by 0.05 mAh/cm2, both by 0.1 mAh/cm2
     for protocol, count in (("hc_li375si_cnt_s8", 1), ("hc_li375si_cnt_s9", 2)):
         x, v = C.first_plating(C.reconstruct("hc_li375si_cnt", protocol=protocol))
-        assert len(nucleation_dips(x, v, **C.NUCLEATION_WINDOWS["hc_li375si_cnt"])) == count, protocol
+        assert len(nucleation_dips(x, v, **metric_arguments("nucleation_overpotential_hc_il"))) == count, protocol
     # Figure S7: without a 0.2 V cut-off the Li15Si4 delithiation plateau (~0.43-0.47 V) appears
     ds = C.reconstruct("hc_li375si_cnt", protocol="hc_li375si_cnt_s7")
     table = step_table(ds)
@@ -478,7 +480,7 @@ def test_anode_limited_full_cell_with_an_unlimited_li_foil_is_the_full_cell():
     for k in range(sa.sizes["step"]):
         va = _v(a, "voltage_volt", "V")[sa["first_record"].values[k]:sa["last_record"].values[k] + 1]
         vb = _v(b, "voltage_volt", "V")[sb["first_record"].values[k]:sb["last_record"].values[k] + 1]
-        assert abs(va.mean() - vb.mean()) < 2e-4 and va[0] == vb[0]
+        assert abs(va.mean() - vb.mean()) < 5e-4 and va[0] == vb[0]  # one record more or less moves a mean by ~0.2 mV
 
 
 def test_anode_limited_full_cell_anode_potentials():
@@ -559,13 +561,13 @@ def test_fig_s14bc_interlayer_cell_at_5_mpa_keeps_its_capacity(calibration_rows)
 
 
 def _step_records_mean(ds, direction, which):
-    return float(np.mean(C._step_records(ds, direction, which)[1].to("V").magnitude))
+    return float(np.mean(metrics._step_records(ds, direction, which)[1].to("V").magnitude))
 
 
 def test_fig_s13_discharge_strips_li_then_dealloys_li375si(calibration_rows):
     runs = calibration_rows[2]
     ds = runs[("fc_noli_sinp_cnt", "fc_noli_sinp_cnt_cycle1")]
-    q, v = C._step_records(ds, "discharge", 0)
+    q, v = metrics._step_records(ds, "discharge", 0)
     q, v = q.magnitude, v.magnitude
     upper, lower = C.dealloying_region(ds)
     assert 3.35 < upper.magnitude < 3.45 and 3.15 < lower.magnitude < 3.25
@@ -573,9 +575,9 @@ def test_fig_s13_discharge_strips_li_then_dealloys_li375si(calibration_rows):
     assert stripping.min() > 3.6  # Li stripping: the cathode against 0 V
     assert v[-1] == pytest.approx(2.8, abs=2e-3)
     # the first charge alloys the Si (cell voltage ≈0.1 V below the Li-metal cell's) before Li plates
-    qc, vc = C._step_records(ds, "charge", 0)
+    qc, vc = metrics._step_records(ds, "charge", 0)
     foil = runs[("fc_il_65mpa", "fc_il_65mpa_cycling")]
-    qf, vf = C._step_records(foil, "charge", 0)
+    qf, vf = metrics._step_records(foil, "charge", 0)
     at = 0.3  # mAh/cm2, inside the Si lithiation
     gap = np.interp(at, qf.magnitude, vf.magnitude) - np.interp(at, qc.magnitude, vc.magnitude)
     assert 0.07 < gap < 0.13
@@ -594,7 +596,7 @@ def test_fig_4g_symmetric_cell_shows_no_alloying_plateau(calibration_rows):
     assert list(table["direction"].values[:2]) == ["discharge", "charge"] and table.sizes["step"] == 10
     # had the Si not been lithiated by contact, the first plating would hold the alloying plateau
     bare = C.reconstruct("sym_sinp_cnt", {"si_initial_x": Q_(0.0, "")})
-    _, vb = C._step_records(bare, "discharge", 0)
+    _, vb = metrics._step_records(bare, "discharge", 0)
     assert 0.09 < np.median(vb.magnitude) < 0.12
     for option in ("0.13_mA_cm2", "0.3_mA_cm2"):
         other = C.reconstruct("sym_sinp_cnt", {"sym_current_density": option})

@@ -27,7 +27,8 @@ from .. import metrics
 from ..units import Q_
 from . import parameters as PM
 
-__all__ = ["Target", "active_targets", "evaluate", "measure", "reproduce", "selected_choices", "targets"]
+__all__ = ["Target", "active_targets", "evaluate", "measure", "metric_arguments", "reproduce", "selected_choices",
+           "targets"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,15 @@ def _parameter_of(chosen: Mapping[str, str], fitted=None) -> Callable[[str, str]
         raise KeyError(f"cell '{cell}' has no parameter '{name}'")
 
     return parameter
+
+
+def metric_arguments(target_id: str, choices: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The metric's keyword arguments of target ``target_id`` under ``choices`` (e.g. a nucleation window)."""
+    chosen = selected_choices(choices)
+    (target,) = active_targets(choices, [target_id]) or (None,)
+    if target is None:
+        raise KeyError(f"no target '{target_id}' under these choices (data/model/targets.csv)")
+    return arguments(target, chosen, _parameter_of(chosen))
 
 
 def measure(target: Target, ds: xr.Dataset, other: xr.Dataset | None, chosen: Mapping[str, str],
