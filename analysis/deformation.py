@@ -286,8 +286,7 @@ def crossover_rows(sn: MetalParameters, li: MetalParameters, constants: Mapping[
     rows.append(_row("Li", "crossover_strength", peak, "MPa", basis=conditions))
     rows.append(_row("Li", "peak_hardness", tabor * peak, "MPa",
                      f"{_fmt(paper['li_hardness_low'])} to {_fmt(paper['li_hardness_high'])} (paper, Section 2.4)",
-                     "the strongest Li of the map is as hard as the top of the paper's range"
-                     if tabor * peak >= paper["li_hardness_high"] else "below the paper's range",
+                     _range_verdict(tabor * peak, paper["li_hardness_low"], paper["li_hardness_high"]),
                      f"hardness = {tabor:g} × strength (Tabor) at the crossover"))
     soft = li_diff(target)
     limit = paper["confined_li_hardness_target"]
@@ -308,6 +307,14 @@ def crossover_rows(sn: MetalParameters, li: MetalParameters, constants: Mapping[
                      "1 (the estimates of deformation_constants.csv)", "", "factor on both D_v and δD_b that moves "
                      "the Li crossover to 100 nm"))
     return rows
+
+
+def _range_verdict(value: pint.Quantity, low: pint.Quantity, high: pint.Quantity) -> str:
+    if value > high:
+        return f"above the paper's range ({float((value / high).to('').magnitude):.2g} × its top)"
+    if value < low:
+        return f"below the paper's range ({float((value / low).to('').magnitude):.2g} × its bottom)"
+    return "inside the paper's range"
 
 
 def _boundary_scale_for_crossover(p: MetalParameters, strain_rate: pint.Quantity, temperature: pint.Quantity,
