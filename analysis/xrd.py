@@ -31,7 +31,7 @@ import numpy as np
 import pint
 
 from .errors import DataError
-from .units import LENGTH, Q_, ureg
+from .units import LENGTH, Q_
 
 #: Families weaker than this fraction of the strongest are systematic absences (|F|² zero to rounding).
 EXTINCT = 1e-9
@@ -240,4 +240,4 @@ def wavelengths_from_reported(reported: Mapping[tuple[str, ...], object], ids: M
 
 __all__ = ["COLUMNS", "CubicStructure", "Reflection", "Site", "bragg_two_theta", "cubic_d_spacing", "fd3m_allowed",
            "i43d_allowed", "load_structures", "powder_pattern", "reflection_rows", "strongest",
-           "structure_factor_squared", "to_pymatgen", "wavelengths_from_reported", "ureg"]
+           "structure_factor_squared", "to_pymatgen", "wavelengths_from_reported"]
