@@ -142,3 +142,23 @@ def test_dimension_errors_raise():
         bcc_burgers_vector(Q_(3.5, "K"))
     with pytest.raises(pint.DimensionalityError):
         size_law_strength(Q_(1, "um"), Q_(1, "MPa"), Q_(1, "GPa"), Q_(1, "um") * Q_(1, "s"), 0.5)
+
+
+@pytest.mark.slow
+def test_notebook_runs_at_another_strain_rate(tmp_path):
+    import csv
+
+    import papermill
+
+    out = {"table_out": str(tmp_path / "crossover.csv"), "figure_png": str(tmp_path / "fig.png")}
+    crossover = {}
+    for rate in (1e-3, 1e-1):
+        papermill.execute_notebook("notebooks/deformation_map.ipynb", str(tmp_path / "run.ipynb"),
+                                   parameters={**out, "strain_rate_per_s": rate}, kernel_name="python3", cwd=".",
+                                   progress_bar=False)
+        with open(out["table_out"], encoding="utf-8", newline="") as handle:
+            rows = {(r["metal"], r["quantity"]): r for r in csv.DictReader(handle)}
+        crossover[rate] = float(rows[("Sn", "crossover_size")]["value"])
+    # σ_diff ∝ ε̇ and the displacive law falls as D^-0.66 while Coble rises as D³: 100× faster -> about 100^(-1/3.66)
+    assert crossover[1e-1] / crossover[1e-3] == pytest.approx(100 ** (-1 / 3.66), rel=0.05)
+    assert (tmp_path / "fig.png").stat().st_size > 10_000

@@ -182,3 +182,29 @@ def test_bad_structure_file_names_file_column_and_row(tmp_path, root):
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"column 'lattice_parameter_name', row 4: no row 'no_such_constant'"):
         load_structures(bad, root / CONSTANTS)
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_other_parameters_and_writes_the_tables(tmp_path):
+    import csv
+
+    import papermill
+
+    out = {"table_cu_out": str(tmp_path / "cu.csv"), "table_mo_out": str(tmp_path / "mo.csv"),
+           "figure_png": str(tmp_path / "fig.png"), "d_min_angstrom": 2.0,
+           "expected_wavelengths": {"Cu Kα": "1.542 angstrom", "Mo Kα": "0.7107 angstrom"}}
+    papermill.execute_notebook("notebooks/xrd_li15si4.ipynb", str(tmp_path / "run.ipynb"), parameters=out,
+                               kernel_name="python3", cwd=".", progress_bar=False)
+    for name in ("cu.csv", "mo.csv"):
+        with open(tmp_path / name, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+        assert reader.fieldnames == ["h", "k", "l", "d_spacing_angstrom", "two_theta_deg", "relative_intensity"]
+        assert rows and min(float(r["d_spacing_angstrom"]) for r in rows) >= 2.0
+    assert (tmp_path / "fig.png").stat().st_size > 10_000 and (tmp_path / "fig.svg").is_file()
+    with pytest.raises(papermill.PapermillExecutionError, match="AssertionError"):  # recorded ≠ used wavelength
+        papermill.execute_notebook("notebooks/xrd_li15si4.ipynb", str(tmp_path / "bad.ipynb"), kernel_name="python3",
+                                   parameters={**out, "table_cu_out": str(tmp_path / "never.csv"),
+                                               "expected_wavelengths": {"Cu Kα": "1.5406 angstrom"}},
+                                   cwd=".", progress_bar=False)
+    assert not (tmp_path / "never.csv").exists()
