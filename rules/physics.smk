@@ -1,20 +1,5 @@
 # Panels computed from physics and literature constants (data source "computed"):
 # Figure 1a, the deformation-mechanism map, and SI Figure S6b, the Li15Si4 powder pattern.
-import csv
-
-PAPERMILL_COMPUTED = PAPERMILL.replace("--data-source auto", "--data-source computed")
-
-
-def reported_value(value_id):
-    """'<value> <unit>' of a row of data/paper/reported_values.csv (recorded in the provenance)."""
-    with open(Path(workflow.basedir) / "data/paper/reported_values.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["id"] == value_id:
-                return f"{row['value']} {row['unit']}"
-    raise ValueError(f"data/paper/reported_values.csv: no id '{value_id}'")
-
-
-XRD_WAVELENGTH_IDS = {"Cu Kα": "xrd_wavelength_cu", "Mo Kα": "xrd_wavelength_mo"}
 
 
 rule xrd_li15si4:
