@@ -18,6 +18,7 @@ include: "rules/reconstruct.smk"
 include: "rules/cells.smk"
 include: "rules/audit.smk"
 include: "rules/figures.smk"
+include: "rules/physics.smk"
 include: "rules/report.smk"
 
 
@@ -29,5 +30,7 @@ rule all:
         rules.reconstruction_calibration.output,
         cell_outputs(),
         figure_outputs(),
+        rules.xrd_li15si4.output,
+        rules.deformation_map.output,
         rules.figure_inventory.output,
         rules.provenance_summary.output,

@@ -31,5 +31,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-#: The three kinds of data the compendium keeps apart. Every figure names one of them.
-DATA_SOURCES = ("paper", "reconstructed", "measured")
+#: The kinds of data the compendium keeps apart. Every figure names one of them. ``computed``:
+#: from physical laws and literature constants (``data/reference/``), not from the paper's numbers
+#: (Figure 1a, the deformation-mechanism map; Figure S6b, the Li15Si4 pattern).
+DATA_SOURCES = ("paper", "reconstructed", "measured", "computed")

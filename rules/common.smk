@@ -221,3 +221,21 @@ def fits_of_protocol(protocol):
     names = {row["fit"] for row in _model_rows("parameters.csv") if row["cell"] == cell and row["fit"]}
     names |= {row["fit"] for row in _model_rows("choice_parameters.csv") if row["cell"] == cell and row["fit"]}
     return [f"results/calibration/{name}.json" for name in fits_with_deps(names)]
+
+
+# --- panels computed from physics (rules/physics.smk) ---
+import csv
+
+PAPERMILL_COMPUTED = PAPERMILL.replace("--data-source auto", "--data-source computed")
+
+
+def reported_value(value_id):
+    """'<value> <unit>' of a row of data/paper/reported_values.csv (recorded in the provenance)."""
+    with open(Path(workflow.basedir) / "data/paper/reported_values.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["id"] == value_id:
+                return f"{row['value']} {row['unit']}"
+    raise ValueError(f"data/paper/reported_values.csv: no id '{value_id}'")
+
+
+XRD_WAVELENGTH_IDS = {"Cu Kα": "xrd_wavelength_cu", "Mo Kα": "xrd_wavelength_mo"}

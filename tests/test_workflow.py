@@ -28,9 +28,15 @@ DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_d
                        "tables/reported_vs_reproduced.csv", "figures/reported_vs_reproduced.png",
                        "figures/reported_vs_reproduced.svg", "tables/figure_inventory.csv", "tables/provenance.csv"]
 DECLARED += [f"figures/{stem}.{ext}" for stems in FIGURE_NOTEBOOKS.values() for stem in stems for ext in ("png", "svg")]
-# the figure panels that ../reference lists as reconstructable, plus the two tables (issue #6)
-PAPER_PANELS = ["2a", "2h", "3a", "3c", "4a", "4b", "4c", "4g", "5a", "5b", "5c", "5d", "5e", "5f", "5g", "S7", "S10",
-                "S13", "S14a", "S14b", "S14c", "S15a", "S15b"]
+# computed from physics and literature constants (issue #15): Fig 1a and Fig S6b
+COMPUTED = ["figures/fig1a_deformation_map.png", "figures/fig1a_deformation_map.svg", "tables/fig1a_crossover.csv",
+            "figures/figS6b_li15si4_xrd.png", "figures/figS6b_li15si4_xrd.svg", "tables/figS6b_li15si4_xrd.csv",
+            "tables/figS6b_li15si4_xrd_mo.csv"]
+DECLARED += COMPUTED
+# the figure panels that ../reference lists as reconstructable, plus the two tables (issue #6), plus the two
+# panels computed from physics (issue #15)
+PAPER_PANELS = ["1a", "2a", "2h", "3a", "3c", "4a", "4b", "4c", "4g", "5a", "5b", "5c", "5d", "5e", "5f", "5g", "S7", "S10",
+                "S6b", "S13", "S14a", "S14b", "S14c", "S15a", "S15b"]
 # every number the issue asks for in tables/reported_vs_reproduced.csv
 REQUIRED_ROWS = ["nucleation_overpotential_hc_il", "nucleation_overpotential_hc_sus", "ice_hc_il", "ice_hc_sus",
                  "ice_fc_il", "ice_fc_bare", "ce_average_hc_il", "retention_fc_il_100", "retention_fc_il_200",
@@ -95,7 +101,8 @@ def test_every_declared_output_exists(built):
     expected = configured_outputs(built)
     listed = {r["output_file"] for r in rows}
     assert set(expected) <= listed, sorted(set(expected) - listed)
-    assert len(expected) == 18 + 2 * 22 + 5 * 17  # 18 tables and figures, 22 figure-notebook panels (PNG + SVG), 17 cells
+    # 18 tables and figures, 22 figure-notebook panels (PNG + SVG), 7 computed files, 17 cells
+    assert len(expected) == 18 + 2 * 22 + 7 + 5 * 17
     for panel in PAPER_PANELS:
         assert any(re.match(rf"figures/fig{panel}_\w+\.png$", name) for name in expected), panel
     for row in rows:
