@@ -54,9 +54,13 @@ PAPERMILL = (
 )
 
 from analysis.inventory import report_entries
+from analysis.registry import read_registry, write_captions
 
 # Figures and tables shown in the HTML report (`snakemake --report report.html`), with their
-# caption (report/*.rst) and their place by paper section.
+# caption and their place by paper section, all from the figure registry (data/figures.csv).
+# Its captions are written to results/report/ before anything runs (only those that changed).
+REGISTRY = read_registry(Path(workflow.basedir, "data", "figures.csv"))
+write_captions(Path(workflow.basedir, "results", "report"), REGISTRY)
 REPORT = report_entries()
 
 
@@ -64,8 +68,8 @@ def reported(path):
     """``path`` wrapped for the report when it has a caption; as is otherwise."""
     if path not in REPORT:
         return path
-    entry = dict(REPORT[path])  # captions are named relative to rules/; resolve them from the Snakefile's folder
-    entry["caption"] = str(Path(workflow.basedir, "report", Path(entry["caption"]).name))
+    entry = dict(REPORT[path])  # resolve the caption from the Snakefile's folder
+    entry["caption"] = str(Path(workflow.basedir, "results", "report", Path(entry["caption"]).name))
     return report(path, **entry)
 
 
@@ -135,7 +139,7 @@ def cell_outputs():
 
 
 # --- figure notebooks (rules/figures.smk) ---
-from analysis.inventory import FIGURE_NOTEBOOKS  # notebook -> the figure stems it makes
+from analysis.inventory import FIGURE_NOTEBOOKS  # notebook -> the figure stems it makes (data/figures.csv)
 
 
 def figure_files(notebook):
