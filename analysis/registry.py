@@ -9,8 +9,9 @@ lists figures is derived from it:
 - the figure notebooks' outputs (:func:`figure_notebooks`, used by ``rules/``),
 - the figure inventory's planned panels (:func:`planned_panels`, ``analysis/inventory.py``),
 - the Snakemake report's entries and captions (:func:`report_entries`, :func:`write_captions`),
-- the README's figure table and the reading list of ``notebooks/index.ipynb``
-  (:func:`readme_table`, :func:`index_listing`; ``python -m analysis.registry --check`` says
+- the README's figure table and Binder badge, the reading list of ``notebooks/index.ipynb``
+  (:func:`readme_table`, :func:`index_listing`; the repository is ``repository-code`` in
+  ``CITATION.cff``, :mod:`analysis.binder`; ``python -m analysis.registry --check`` says
   whether they are up to date, ``--write`` rewrites them),
 - the static site's navigation (``analysis/site.py``, :func:`notebook_order`).
 
@@ -300,6 +301,11 @@ def index_listing(rows: Sequence[dict[str, str]] | None = None, root: str | Path
         executed = ("[executed copies](../results/notebooks/)" if any("{cell}" in r["output"] for r in outputs)
                     else f"[executed copy](../results/notebooks/{notebook}.ipynb)")
         items.append(f"{head}.\n    Makes {' · '.join(links)}; {executed}.")
+    from .binder import binder_url
+
+    items.append(f"\nElsewhere: [open this index on Binder]({binder_url(root)}) (the repository is `repository-code` "
+                 "in `CITATION.cff`); the static site of the executed notebooks is `results/site/index.html` "
+                 "after `make`.")
     return "\n".join(items)
 
 
@@ -311,7 +317,16 @@ def _replace_block(text: str, begin: str, end: str, block: str, where: str) -> s
     return f"{head}{begin}\n{block}\n{end}{tail}"
 
 
-def updated_readme(readme: str, rows: Sequence[dict[str, str]] | None = None) -> str:
+BADGE = re.compile(r"^\[!\[Binder\]\([^)]*\)\]\([^)]*\)$", re.M)
+
+
+def updated_readme(readme: str, rows: Sequence[dict[str, str]] | None = None, root: str | Path | None = None) -> str:
+    """The README with its figure table and its Binder badge (from CITATION.cff) regenerated."""
+    from .binder import badge
+
+    if not BADGE.search(readme):
+        raise DataError("no Binder badge line '[![Binder](...)](...)'", path="README.md")
+    readme = BADGE.sub(lambda _: badge(root), readme, count=1)
     return _replace_block(readme, README_BEGIN, README_END, readme_table(rows), "README.md")
 
 
@@ -332,7 +347,7 @@ def stale_views(root: str | Path | None = None, rows: Sequence[dict[str, str]] |
     rows = read_registry(root / REGISTRY) if rows is None else rows
     stale = []
     readme = (root / "README.md").read_text(encoding="utf-8")
-    if updated_readme(readme, rows) != readme:
+    if updated_readme(readme, rows, root) != readme:
         stale.append("README.md")
     index_path = root / "notebooks" / "index.ipynb"
     index = json.loads(index_path.read_text(encoding="utf-8"))
@@ -347,7 +362,7 @@ def write_views(root: str | Path | None = None) -> list[str]:
     rows = validate_registry(root / REGISTRY, root / "data" / "datapackage.json")
     changed = stale_views(root, rows)
     readme = root / "README.md"
-    readme.write_text(updated_readme(readme.read_text(encoding="utf-8"), rows), encoding="utf-8")
+    readme.write_text(updated_readme(readme.read_text(encoding="utf-8"), rows, root), encoding="utf-8")
     index_path = root / "notebooks" / "index.ipynb"
     index = updated_index(json.loads(index_path.read_text(encoding="utf-8")), rows, root)
     index_path.write_text(json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
