@@ -54,6 +54,8 @@ STATUS_WITHOUT_OUTPUT = {
     "schematic (no data; optional redraw)": "not reproducible without raw images",
     "computable from physics (constitutive laws / crystal structure)": "not reproduced (computable from physics, not done)",
 }
+#: A panel computable from physics becomes ``computed`` once the registry lists outputs for it.
+PHYSICS = "computable from physics (constitutive laws / crystal structure)"
 COLUMNS = ["id", "what_it_shows", "status", "data_source", "notebook", "outputs", "reproducible_from"]
 
 
@@ -99,7 +101,8 @@ def build_inventory(panels_csv: str | Path, datapackage: str | Path | None = Non
         except ValueError as exc:
             raise DataError(str(exc), path=panels_csv, column="id", row=int(panel["_row"])) from None
         if pid in planned:
-            if source in STATUS_WITHOUT_OUTPUT:
+            computed_from_physics = source == PHYSICS and planned[pid][0] == "computed"
+            if source in STATUS_WITHOUT_OUTPUT and not computed_from_physics:
                 raise DataError(f"{pid} is made by the workflow but listed as '{source}'", path=panels_csv,
                                 column="reproducible_from", row=int(panel["_row"]))
             status, notebook, outputs = planned[pid]

@@ -103,7 +103,7 @@ def _read_records(path: Path, schema) -> list[dict[str, str]]:
         raise DataError(f"not UTF-8 text (byte {exc.start})", path=path) from None
     if "\r" in text:
         raise DataError("carriage return in file: use \\n line ends", path=path)
-    reader = csv.reader(text.split("\n") if text else [])
+    reader = csv.reader(text.splitlines(keepends=True))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -224,6 +224,8 @@ def notebook_outputs(rows: Sequence[dict[str, str]] | None = None) -> dict[str, 
 def notebook_title(notebook: str, root: str | Path | None = None) -> str:
     """The first '# ' heading of ``notebooks/<notebook>.ipynb`` (the notebook's name if it has none)."""
     path = Path(root if root is not None else project_root()) / "notebooks" / f"{notebook}.ipynb"
+    if not path.is_file():
+        return notebook
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "markdown":
             for line in "".join(cell["source"]).splitlines():

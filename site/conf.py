@@ -16,7 +16,9 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "site_settings.json", "_ou
 master_doc = "index"
 
 nb_execution_mode = "off"  # executed by papermill in the workflow
-nb_ipywidgets_js = {}  # the widget manager comes from html_js_files (a second one would draw every widget twice)
+# The widget manager, only on pages with saved widget state: local copies of the npm packages (fetched at
+# build time) and our loader configuration (site/widgets_config.js), instead of myst-nb's CDN addresses.
+nb_ipywidgets_js = {"widgets/require.js": {}, "widgets/config.js": {}, "widgets/embed-amd.js": {}}
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 2
@@ -26,11 +28,9 @@ suppress_warnings = ["mystnb.unknown_mime_type", "misc.highlighting_failure"]
 html_theme = "sphinx_book_theme"
 html_title = settings["title"]
 html_static_path = ["_static"]
-# local copies (npm packages fetched at build time) and our loader configuration (site/widgets_config.js)
-html_js_files = ["widgets/require.js", "widgets/config.js", "widgets/embed-amd.js"]
 html_last_updated_fmt = None
-html_copy_source = False
-html_show_sourcelink = False
+html_copy_source = True  # the staged notebooks, for the download button
+html_show_sourcelink = True
 html_theme_options = {
     "repository_url": settings["repository"],
     "repository_branch": "HEAD",
