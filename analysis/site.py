@@ -123,10 +123,9 @@ def _provenance_cell(notebook: str, rows: Sequence[dict[str, str]], prov: dict |
     lines.append(f"[Run it on Binder]({binder_url(root, binder_path)}) · source `{binder_path}` · "
                  f"[all figures](../figures.md)" + (f" · {{ref}}`its reported-vs-reproduced rows <rows-{notebook}>`"
                                                      if notebook in rows_of else ""))
-    made = [r for r in rows]
-    if made:
+    if rows:
         links = ", ".join(f"{{ref}}`{r['panel'] if '{cell}' not in r['panel'] else cell} "
-                          f"({Path(r['output']).name.replace('{cell}', cell or '')}) <{_anchor(r)}>`" for r in made)
+                          f"({Path(r['output']).name.replace('{cell}', cell or '')}) <{_anchor(r)}>`" for r in rows)
         lines += ["", f"Makes: {links}."]
     lines.append(":::")
     return {"cell_type": "markdown", "metadata": {}, "source": "\n".join(lines)}

@@ -345,13 +345,15 @@ def check_explorer_in_lab(p: Page, url: str, notebook: str, timeout_ms: int,
     page = p.page
     page.goto(f"{url}/lab/tree/{notebook}?reset")  # a fresh workspace: only this notebook open
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    # the kernel has started and is idle (the status bar says so) before the cells are run
+    page.wait_for_selector(".jp-StatusBar-Item :text-matches('Python 3.*Idle')", timeout=120_000)
     run_all(page)
     try:
         page.wait_for_selector(".jp-OutputArea .widget-dropdown select", timeout=timeout_ms)
         figure = page.locator(".jp-OutputArea .jupyter-widgets img").first
         figure.wait_for(timeout=timeout_ms)
     except Exception:  # noqa: BLE001
+        page.screenshot(path=str(SCREENSHOTS / f"failed_{Path(notebook).stem}.png"))
         return [f"{notebook}: no widget rendered"]
     before = figure.get_attribute("src")
     if screenshots:
@@ -385,7 +387,7 @@ def test_jupyterlab_opens_the_index_and_the_explorer_redraws_for_another_cell(br
         assert "Start here" in p.page.locator(".jp-Notebook h1").first.inner_text()
         assert p.page.locator(".jp-Notebook a[href*='explorer.ipynb']").count() >= 1
         p.page.screenshot(path=str(SCREENSHOTS / "lab_index.png"))
-        problems = check_explorer_in_lab(p, lab, "notebooks/explorer.ipynb", 90_000,
+        problems = check_explorer_in_lab(p, lab, "notebooks/explorer.ipynb", 120_000,
                                          screenshots=("lab_explorer.png", "lab_explorer_other_cell.png"))
         assert problems == []
         assert p.outside == []  # the page talks to the local server only
