@@ -31,8 +31,9 @@ shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PAT
 
 from analysis import __version__ as ANALYSIS_VERSION
 
-# Every notebook imports the analysis package: a change to its code reruns the notebooks.
-ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py"))
+# Every notebook imports the analysis package: a change to its code reruns the notebooks. The static
+# site's builder (analysis/site.py) runs after the workflow and no notebook imports it.
+ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py") if str(p) != str(Path("analysis", "site.py")))
 
 # The executed notebook is the rule's log: Snakemake keeps it when the rule fails.
 # Two sets of papermill parameters: the notebook's section of the config (a plain value, so a
