@@ -155,13 +155,25 @@ def run_explorer(root: Path, target: Path) -> Path:
 
     inputs = [root / "notebooks" / f"{EXPLORER}.ipynb", *(root / "results" / "cells").glob("*.nc"),
               *(root / "analysis").rglob("*.py")]
-    if target.is_file() and target.stat().st_mtime > max(p.stat().st_mtime for p in inputs):
+    if (target.is_file() and target.stat().st_mtime > max(p.stat().st_mtime for p in inputs)
+            and _widget_state(target)):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(root / "notebooks" / f"{EXPLORER}.ipynb"), str(target), kernel_name="python3",
-                               cwd=str(root), progress_bar=False, parameters={"interactive": True},
-                               execution_timeout=300)
-    return target
+    for _ in range(2):
+        # Seen once on a busy machine: the widget cell's reply never reached the client, and the run
+        # went on only at the cell timeout (with its outputs complete). A short timeout bounds that wait.
+        papermill.execute_notebook(str(root / "notebooks" / f"{EXPLORER}.ipynb"), str(target),
+                                   kernel_name="python3", cwd=str(root), progress_bar=False,
+                                   parameters={"interactive": True}, execution_timeout=60)
+        if _widget_state(target):
+            return target
+    raise DataError("the explorer's run saved no widget state", path=target)
+
+
+def _widget_state(notebook: Path) -> bool:
+    """Whether an executed notebook keeps the state of its widgets (for the static page)."""
+    metadata = _read_json(notebook).get("metadata", {})
+    return bool(metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state"))
 
 
 def _cell_caption(template: str, cell: str, config: dict) -> str:
