@@ -1,21 +1,23 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and pip:
 #   make        create .venv if needed, install the project, run the whole workflow, write report.html
-#   make test   the same set-up, then the test suite (what CI runs)
+#               and the static site of the executed notebooks (results/site/index.html)
+#   make test   the same set-up, then the test suite (what CI runs; the browser tests need chromium:
+#               `make browser` installs it with apt when missing)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all reproduce report test lab lint dry-run clean install
+.PHONY: all reproduce report site browser test lab lint dry-run clean install
 
-all: reproduce report
+all: reproduce report site
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,lab]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,lab,site]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -28,7 +30,17 @@ reproduce: $(STAMP)
 report: reproduce
 	$(BIN)/snakemake --report report.html
 
-## unit tests, notebook runs and one end-to-end workflow run in a temporary copy
+## static site of the executed notebooks, results/site/index.html (Sphinx; opens offline, from file://)
+site: reproduce
+	$(BIN)/python -m analysis.site
+
+## Debian's chromium (for the browser tests) and npm (fetches the site's widget JavaScript), when missing
+browser:
+	@command -v chromium >/dev/null && command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium npm; \
+	  else echo "chromium or npm missing: sudo apt-get install chromium npm"; fi; }
+
+## unit tests, notebook runs, one end-to-end workflow run in a temporary copy, browser tests
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

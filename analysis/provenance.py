@@ -57,7 +57,7 @@ SOURCE_FOLDERS = {
     "results/reconstructed": "reconstructed",
     "results/calibration": "reconstructed",
 }
-SOURCE_FILES = {"data/datapackage.json": "paper"}
+SOURCE_FILES = {"data/datapackage.json": "paper", "data/figures.csv": "paper"}  # descriptions of paper data
 FORMAT = "sung2023-compendium provenance 1"
 #: Files in figures/ and tables/ that no rule writes (never asked for a sidecar by --verify).
 UNTRACKED_NAMES = ("README.md",)

@@ -31,8 +31,9 @@ shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PAT
 
 from analysis import __version__ as ANALYSIS_VERSION
 
-# Every notebook imports the analysis package: a change to its code reruns the notebooks.
-ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py"))
+# Every notebook imports the analysis package: a change to its code reruns the notebooks. The static
+# site's builder (analysis/site.py) runs after the workflow and no notebook imports it.
+ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py") if str(p) != str(Path("analysis", "site.py")))
 
 # The executed notebook is the rule's log: Snakemake keeps it when the rule fails.
 # Two sets of papermill parameters: the notebook's section of the config (a plain value, so a
@@ -54,9 +55,13 @@ PAPERMILL = (
 )
 
 from analysis.inventory import report_entries
+from analysis.registry import read_registry, write_captions
 
 # Figures and tables shown in the HTML report (`snakemake --report report.html`), with their
-# caption (report/*.rst) and their place by paper section.
+# caption and their place by paper section, all from the figure registry (data/figures.csv).
+# Its captions are written to results/report/ before anything runs (only those that changed).
+REGISTRY = read_registry(Path(workflow.basedir, "data", "figures.csv"))
+write_captions(Path(workflow.basedir, "results", "report"), REGISTRY)
 REPORT = report_entries()
 
 
@@ -64,8 +69,8 @@ def reported(path):
     """``path`` wrapped for the report when it has a caption; as is otherwise."""
     if path not in REPORT:
         return path
-    entry = dict(REPORT[path])  # captions are named relative to rules/; resolve them from the Snakefile's folder
-    entry["caption"] = str(Path(workflow.basedir, "report", Path(entry["caption"]).name))
+    entry = dict(REPORT[path])  # resolve the caption from the Snakefile's folder
+    entry["caption"] = str(Path(workflow.basedir, "results", "report", Path(entry["caption"]).name))
     return report(path, **entry)
 
 
@@ -135,7 +140,7 @@ def cell_outputs():
 
 
 # --- figure notebooks (rules/figures.smk) ---
-from analysis.inventory import FIGURE_NOTEBOOKS  # notebook -> the figure stems it makes
+from analysis.inventory import FIGURE_NOTEBOOKS  # notebook -> the figure stems it makes (data/figures.csv)
 
 
 def figure_files(notebook):

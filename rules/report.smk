@@ -5,6 +5,7 @@
 rule figure_inventory:
     input:
         panels="data/paper/figure_panels.csv",
+        figures="data/figures.csv",
         datapackage="data/datapackage.json",
         code=ANALYSIS_CODE,
     output:
@@ -16,7 +17,7 @@ rule figure_inventory:
     conda:
         "../environment.yml"
     shell:
-        f"(python -m analysis.inventory --panels {{input.panels:q}} --out {{output.table:q}}"
+        f"(python -m analysis.inventory --panels {{input.panels:q}} --figures {{input.figures:q}} --out {{output.table:q}}"
         f" && {PROVENANCE_PLAIN}) > {{log:q}} 2>&1"
 
 

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +80,38 @@ def calibration_dir(tmp_path_factory) -> Path:
         os.environ.pop(PM.CALIBRATION_ENV, None)
     else:
         os.environ[PM.CALIBRATION_ENV] = previous
+
+GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+
+
+def _ignore(folder, names):
+    skip = {n for n in names if n in GENERATED or n.endswith(".egg-info") or n == "report.html"}
+    if Path(folder).name in ("figures", "tables") and Path(folder).parent == ROOT:
+        skip |= {n for n in names if n != "README.md"}
+    return skip
+
+
+def _data_digest(copy: Path) -> dict[str, str]:
+    return {str(p.relative_to(copy)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((copy / "data").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def workflow_copy(tmp_path_factory) -> Path:
+    """The repository copied to a temporary folder, after one cold bare `snakemake` (as the README says).
+
+    Built once per test session and shared by the end-to-end tests (tests/test_workflow.py,
+    tests/test_browser.py); the run must not write into data/. While developing, COMPENDIUM_BUILT_COPY
+    names a copy built before (kept from an earlier session's temporary folder) to skip the cold run.
+    """
+    if os.environ.get("COMPENDIUM_BUILT_COPY"):  # development only: a copy already built by this fixture
+        return Path(os.environ["COMPENDIUM_BUILT_COPY"])
+    copy = tmp_path_factory.mktemp("compendium") / "repo"
+    shutil.copytree(ROOT, copy, ignore=_ignore)
+    before = _data_digest(copy)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "snakemake"], cwd=copy, capture_output=True, text=True)
+    assert result.returncode == 0, f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    print(f"\ncold workflow run: {time.perf_counter() - start:.1f} s")
+    assert _data_digest(copy) == before, "the workflow wrote into data/"
+    return copy

@@ -101,34 +101,42 @@ def test_paper_order_rejects_unknown_ids():
 # Report captions
 # ------------------------------------------------------------------------------------------------
 
-def test_every_planned_output_has_a_caption_category_and_subcategory(root):
-    entries = report_entries()
+def test_every_planned_output_has_a_caption_category_and_subcategory(root, tmp_path):
+    from analysis.registry import read_registry, write_captions
+
+    entries = report_entries(str(tmp_path))
     planned = {p for _, _, outputs in PLANNED.values() for p in outputs if not p.endswith(".svg")}
     assert planned <= set(entries)
+    written = write_captions(tmp_path)
+    assert sorted(written) == sorted(Path(e["caption"]) for e in entries.values())  # one file per entry
+    assert write_captions(tmp_path) == []  # unchanged captions are not rewritten
+    rows = {r["output"]: r for r in read_registry()}
     for path, entry in entries.items():
         assert set(entry) == {"caption", "category", "subcategory"}
-        caption = root / "rules" / entry["caption"]  # resolved relative to the rule files
-        assert caption.is_file(), path
+        caption = Path(entry["caption"])
+        assert caption.read_text(encoding="utf-8") == rows[path]["caption"] + "\n", path
+        assert caption.read_text(encoding="utf-8").startswith("**"), path  # a bold first line says what it shows
         assert ":" not in entry["category"]  # a colon would break the report's RST link targets
     for panel, (_, _, outputs) in PLANNED.items():
         for path in outputs:
             if path.startswith("figures/"):
                 assert entries[path.replace(".svg", ".png")]["subcategory"] == panel
-    assert not {p.name for p in (root / "report").glob("*.rst")} - {
-        Path(e["caption"]).name for e in entries.values()} - {"workflow.rst"}  # no orphan captions
+    assert [p.name for p in (root / "report").glob("*.rst")] == ["workflow.rst"]  # captions live in the registry
 
 
 def test_caption_numbers_are_the_papers():
     reported = {r["id"]: r for r in read_rows("data/paper/reported_values.csv", load_schema("reported_values"))}
+    from analysis.registry import read_registry, stem
+
     cited = 0
-    for caption in sorted(Path("report").glob("*.rst")):
-        text = caption.read_text(encoding="utf-8")
+    for row in read_registry():
+        text, name = row["caption"], row["output"]
         for match in re.finditer(r"``([a-z0-9_]+)``", text):
             if match[1] not in reported:
                 continue
             numbers = re.findall(r"-?[0-9]+(?:\.[0-9]+)?", text[max(0, match.start() - 40):match.start()])
-            assert numbers and numbers[-1] == reported[match[1]]["value"], (caption.name, match[1], numbers)
+            assert numbers and numbers[-1] == reported[match[1]]["value"], (name, match[1], numbers)
             cited += 1
-        if caption.stem.startswith(("fig", "table")):
-            assert "Data source" in text, caption.name
+        if stem(row).startswith(("fig", "table")):
+            assert "Data source" in text, name
     assert cited >= 60

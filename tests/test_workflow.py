@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+
 import re
 import shutil
 import subprocess
@@ -18,7 +19,6 @@ import pytest
 from analysis.inventory import FIGURE_NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
-GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 POROSITY = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
             "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
 DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_differences.png",
@@ -55,13 +55,6 @@ def configured_outputs(copy: Path) -> list[str]:
 pytestmark = pytest.mark.slow
 
 
-def _ignore(folder, names):
-    skip = {n for n in names if n in GENERATED or n.endswith(".egg-info") or n == "report.html"}
-    if Path(folder).name in ("figures", "tables") and Path(folder).parent == ROOT:
-        skip |= {n for n in names if n != "README.md"}
-    return skip
-
-
 def snakemake(copy: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=copy, capture_output=True, text=True)
     if check and result.returncode != 0:
@@ -77,21 +70,10 @@ def planned_jobs(copy: Path) -> dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.M)}
 
 
-def data_digest(copy: Path) -> dict[str, str]:
-    return {str(p.relative_to(copy)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((copy / "data").rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("compendium") / "repo"
-    shutil.copytree(ROOT, copy, ignore=_ignore)
-    before = data_digest(copy)
-    start = time.perf_counter()
-    snakemake(copy)  # bare, as the README says: the default profile supplies the cores
-    print(f"\ncold workflow run: {time.perf_counter() - start:.1f} s")
-    assert data_digest(copy) == before, "the workflow wrote into data/"
-    return copy
+def built(workflow_copy):
+    """The repository copied to a temporary folder after one cold bare `snakemake` (tests/conftest.py)."""
+    return workflow_copy
 
 
 def test_every_declared_output_exists(built):
