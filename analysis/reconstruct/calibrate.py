@@ -60,6 +60,7 @@ def calibration_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "id": row["id"], "quantity": row["quantity"], "reported": float(reported),
             "reconstructed": float(value), "unit": f"{unit:~P}" or "dimensionless",
             "difference": float(value - reported), "tolerance": float(tolerance.magnitude),
+            "bound": row.get("bound", ""),
             "within_tolerance": bool(row["ok"]), "why": row["why"],
         })
     return sorted(out, key=lambda r: r["id"])

@@ -234,7 +234,8 @@ def evaluate(runs: Mapping[tuple, xr.Dataset] | None = None, *, choices: Mapping
         result = compare(t, value)
         rows.append({"id": t.id, "quantity": reported[(t.id,)].fields["quantity"],
                      "reported": PM.paper_value(t.id).to(t.unit), "reconstructed": value.to(t.unit),
-                     "tolerance": t.tolerance_quantity, "why": t.why, "ok": result["within"], "cell": cell,
+                     "tolerance": t.tolerance_quantity, "why": t.why, "ok": result["within"], "bound": t.bound,
+                     "cell": cell,
                      "protocol": protocol, "metric": t.metric})
     return rows
 
