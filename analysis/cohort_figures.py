@@ -91,9 +91,10 @@ def comparison_figure(group: Sequence[Mapping[str, Any]], paper: Mapping[str, An
     fig = Figure(figsize=(7.2, 3.2), layout="constrained")
     axes = dict(zip(("retention_percent", "ce_percent"), fig.subplots(1, 2)))
     names = sorted({str(t["group"]) for t in group})
+    source = group[0]["data_source"] if group else "measured"
+    colors = {name: COLORS[source] if i == 0 else color for i, (name, color) in enumerate(_palette(names).items())}
     for value, ax in axes.items():
-        draw_groups(ax, group, value, colors={n: COLORS["measured"] if i == 0 else c
-                                              for i, (n, c) in enumerate(_palette(names).items())})
+        draw_groups(ax, group, value, colors=colors, label_suffix=f", {source}")
         if paper is not None:
             ax.plot(paper["cycle"], paper[value], ls="--", lw=1.0, color=COLORS["reconstructed"],
                     label=f"paper's cell {paper['cell']} (reconstructed)")

@@ -80,13 +80,15 @@ def run_cell(cell: str, spec: Mapping[str, Any], *, netcdf: str | Path, cycles: 
     """
     from .ingest import ingest
     from .io.netcdf import write_netcdf
+    from .progress import FileProgress
     from .plotting import cell_overview, save_figure
     from .provenance import write_sidecars
     from .tables import write_table
 
     steps = steps or Steps(4)
     steps(f"{cell}: reading {spec['file']} ({file_size(spec['file'])}, format {spec.get('format', 'auto')})")
-    ds, summary = ingest(cell, spec)
+    with FileProgress(spec["file"], label=f"{cell}: reading"):  # a large file: one line per 10 % read
+        ds, summary = ingest(cell, spec)
     steps(f"{cell}: {ds.sizes['record']} records, {summary.sizes['cycle']} cycles; CE = "
           f"{summary.attrs['ce_definition']}")
     from .ingest import summary_rows
@@ -98,6 +100,8 @@ def run_cell(cell: str, spec: Mapping[str, Any], *, netcdf: str | Path, cycles: 
     written = [write_netcdf(ds, netcdf), write_table(cycle_rows, cycles), write_table(table, summary_out),
                *save_figure(fig, Path(figure))]
     parameters = {key: spec[key] for key in sorted(spec)}
+    if provenance:
+        parameters["provenance"] = provenance
     write_sidecars([str(p) for p in written[2:]], [spec["file"], *inputs], {"cell_id": cell, **parameters},
                    spec["data_source"], "cell")
     steps(f"{cell}: wrote {', '.join(str(p) for p in written)}")
