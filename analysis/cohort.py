@@ -156,8 +156,8 @@ def cell_metrics(ds: xr.Dataset, summary: xr.Dataset, *, cell: str, group: str, 
     }
 
 
-def cell_traces(summary: xr.Dataset, *, cell: str, group: str, data_source: str,
-                reference_cycle: int) -> dict[str, np.ndarray | str]:
+def cell_traces(summary: xr.Dataset, *, cell: str, group: str, data_source: str, reference_cycle: int,
+                kind: str = "") -> dict[str, np.ndarray | str]:
     """Per-cycle retention (delivered capacity over the reference cycle's, %; NaN without that cycle)
     and CE (%) of one cell, for the cohort figures."""
     cycles = summary["cycle"].values.astype(int)
@@ -168,8 +168,8 @@ def cell_traces(summary: xr.Dataset, *, cell: str, group: str, data_source: str,
         retention = 100.0 * capacity / capacity[where[0]]
     else:
         retention = np.full(cycles.size, np.nan)
-    return {"cell": cell, "group": group, "data_source": data_source, "cycle": cycles, "retention_percent": retention,
-            "ce_percent": ce}
+    return {"cell": cell, "group": group, "kind": kind, "data_source": data_source, "cycle": cycles,
+            "retention_percent": retention, "ce_percent": ce}
 
 
 def collect(cells: Mapping[str, Mapping[str, Any]], netcdf: Mapping[str, str], *, retention_cycle: int,
@@ -188,7 +188,7 @@ def collect(cells: Mapping[str, Mapping[str, Any]], netcdf: Mapping[str, str], *
         rows.append(cell_metrics(ds, summary, cell=cell, group=meta["group"], kind=meta["kind"],
                                  reference_cycle=reference, retention_cycle=retention_cycle, nucleation=nucleation))
         traces.append(cell_traces(summary, cell=cell, group=meta["group"], data_source=ds.attrs["data_source"],
-                                  reference_cycle=reference))
+                                  reference_cycle=reference, kind=meta["kind"]))
         del ds
     return rows, traces
 

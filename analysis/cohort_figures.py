@@ -68,16 +68,27 @@ def draw_groups(ax: matplotlib.axes.Axes, traces: Sequence[Mapping[str, Any]], v
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
+KINDS = {"full_cell": "full cells", "half_cell": "half-cells", "symmetric": "symmetric cells"}
+
+
 def groups_figure(traces: Sequence[Mapping[str, Any]], value: str) -> Figure:
-    """``value`` (``retention_percent`` or ``ce_percent``) vs cycle for every group: mean ± sd band, cells thin."""
+    """``value`` (``retention_percent`` or ``ce_percent``) vs cycle for every group, one panel per kind of cell
+    (a half-cell's stripped capacity and a full cell's discharge are not one quantity): mean ± sd band,
+    cells thin."""
     apply_style()
-    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
-    ax = fig.subplots()
-    draw_groups(ax, traces, value)
-    groups = {str(t["group"]) for t in traces}
-    ax.legend(frameon=False, fontsize=6 if len(groups) > 8 else 8, ncol=1 if len(groups) <= 12 else 2,
-              loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.set_title(f"{LABELS[value]} by group: mean ± 1 sd (band), each cell a thin line", loc="left", fontsize=9)
+    kinds = [k for k in KINDS if any(t.get("kind") == k for t in traces)] or [""]
+    fig = Figure(figsize=(3.4 * len(kinds) + 2.4, 3.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(kinds)))
+    colors = _palette(sorted({str(t["group"]) for t in traces}))
+    for ax, kind in zip(axes, kinds):
+        members = [t for t in traces if t.get("kind", "") == kind]
+        draw_groups(ax, members, value, colors=colors)
+        ax.set_title(KINDS.get(kind, "cells"), loc="left", fontsize=9)
+    handles = {h.get_label(): h for ax in axes for h in ax.get_legend_handles_labels()[0]}
+    fig.legend(list(handles.values()), list(handles), frameon=False, fontsize=6 if len(handles) > 8 else 8,
+               loc="outside right center", ncol=1 if len(handles) <= 14 else 2)
+    fig.suptitle(f"{LABELS[value]} by group: mean ± 1 sd (band), each cell a thin line", x=0.01, ha="left",
+                 fontsize=9)
     add_source_note(fig, *sources_note(traces))
     return fig
 
