@@ -12,6 +12,9 @@ It writes the NetCDF file, the per-cycle table, the overview (PNG + SVG, drawn b
 summary table with retention, and a provenance sidecar beside each figure and table recording the
 sha256 of the cycler file (wherever it lives) and of the code. The log shows the steps as they go.
 Everything is computed before anything is written; on an error nothing is left behind.
+
+The command line hands the job to a warm process that has the imports done (:mod:`analysis.warm`:
+forked per job, so each cell still has a process of its own); ``COMPENDIUM_WARM=0`` runs it cold.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Mapping
-
-import xarray as xr
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import DataError
+
+if TYPE_CHECKING:  # the command line starts light: a warm process does the imports (analysis.warm)
+    import xarray as xr
 
 
 class Steps:
@@ -109,6 +113,15 @@ def run_cell(cell: str, spec: Mapping[str, Any], *, netcdf: str | Path, cycles: 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: in a fork of the warm process when one can be reached, else here."""
+    from . import warm
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    code = warm.run(argv, "analysis.overview:run_main")
+    return run_main(argv) if code is None else code
+
+
+def run_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis.overview", description=__doc__.splitlines()[0])
     parser.add_argument("--cell", required=True)
     parser.add_argument("--spec", required=True, help="the cell's spec (analysis.sheet), as JSON")

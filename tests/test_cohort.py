@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -205,7 +206,7 @@ def test_outputs_record_the_outside_files_sha256_and_say_measured(lab):
     assert inputs["il_2.csv"] == hashlib.sha256((files / "il_2.csv").read_bytes()).hexdigest()
     assert record["data_source"] == "measured"
     cohort = json.loads((copy / "tables/cohort_metrics.csv.prov.json").read_text(encoding="utf-8"))
-    assert cohort["data_source"] == ["measured", "reconstructed"]
+    assert cohort["data_source"] == ["measured", "paper", "reconstructed"]  # the paper: reported values marked
     assert (copy / "results/notebooks/cohort.ipynb").is_file()
 
 
@@ -242,3 +243,36 @@ def test_reading_a_large_file_prints_its_progress(tmp_path):
     with FileProgress(path, stream=quiet):  # below min_bytes: nothing, so small files' logs do not vary
         path.read_bytes()
     assert quiet.getvalue() == ""
+
+
+def test_the_warm_path_gives_the_bytes_of_a_cold_run_and_its_errors(tmp_path):
+    """python -m analysis.overview through the warm process (analysis.warm) and cold: same files, same exit codes."""
+    import os
+
+    from analysis.io.bdf import write_bdf_csv
+
+    records = cycling_records(full_cell([0.9, 0.99, 0.99]), dt=60.0, source_file="cell.csv")
+    records.attrs["data_source"] = "measured"
+    write_bdf_csv(records, tmp_path / "cell.csv")
+    spec = {"file": str(tmp_path / "cell.csv"), "data_source": "measured", "format": "bdf-csv", "kind": "full_cell",
+            "ce_convention": "full_cell", "area_cm2": 1.0, "loading_mg_cm2": None, "reference_cycle": 1}
+
+    def run(name: str, warm: str, spec: dict) -> subprocess.CompletedProcess:
+        out = tmp_path / name
+        out.mkdir(exist_ok=True)
+        env = {**os.environ, "COMPENDIUM_WARM": warm, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0"}
+        return subprocess.run([sys.executable, "-m", "analysis.overview", "--cell", "c", "--spec", json.dumps(spec),
+                               "--netcdf", str(out / "c.nc"), "--cycles", str(out / "c_cycles.csv"),
+                               "--figure", str(out / "c_overview"), "--summary", str(out / "c_summary.csv")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    cold, warm, again = run("cold", "0", spec), run("warm", "1", spec), run("again", "1", spec)
+    for done in (cold, warm, again):
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert re.search(r"^\[2/4\] c: \d+ records, 3 cycles; CE = discharge / charge$", done.stdout, re.M)
+    for name in ("c_cycles.csv", "c_summary.csv", "c_overview.png", "c_overview.svg"):
+        assert (tmp_path / "warm" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name
+    bad = run("bad", "1", {**spec, "kind": "quarter_cell"})
+    assert bad.returncode == 1 and "error: cell 'c': cells.c.kind" in bad.stdout + bad.stderr
+    assert not any((tmp_path / "bad").iterdir())  # nothing written
