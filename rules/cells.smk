@@ -1,6 +1,7 @@
 # Cycler data of every cell of the sample sheet (config/cells.tsv) -> results/cells/, and its overview.
-# One job per cell, one Python process, no Jupyter kernel (analysis/overview.py): reading, per-cycle
-# summary, overview figure and table. notebooks/cell_overview.ipynb draws the same figure by hand.
+# One job per cell, no Jupyter kernel (analysis/overview.py): reading, per-cycle summary, overview figure
+# and table, in a fork of a warm process that has done the imports once (analysis/warm.py).
+# notebooks/cell_overview.ipynb draws the same figure by hand.
 
 
 rule cell:
