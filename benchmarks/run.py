@@ -442,40 +442,42 @@ ROWS_PER_STEP = 60  # 5 steps a cycle: 300 records a cycle, 60 000 records (≈ 
 
 
 class TreeMemory:
-    """Peak of the summed RSS of a process and all its descendants, sampled every ``interval`` s."""
+    """Peak of the summed memory of every process working in one folder: Snakemake, its jobs, and the warm
+    process of analysis.warm with its forks (which leave Snakemake's process tree). Proportional set size
+    (PSS: a page shared by k processes counts 1/k in each), sampled every ``interval`` s."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, folder: Path, interval: float = 0.2) -> None:
         import threading
 
-        self.interval, self.peak_mib = interval, 0.0
+        self.folder, self.interval, self.peak_mib = str(folder.resolve()), interval, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self.pid: int | None = None
 
-    def _run(self) -> None:
+    def _total(self) -> float:
         import psutil
 
-        while not self._stop.wait(self.interval):
-            if self.pid is None:
-                continue
+        total = 0
+        for proc in psutil.process_iter():
             try:
-                root = psutil.Process(self.pid)
-                total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-            except psutil.Error:
+                if proc.cwd().startswith(self.folder):
+                    total += proc.memory_full_info().pss
+            except (psutil.Error, OSError):
                 continue
-            self.peak_mib = max(self.peak_mib, total / 2**20)
+        return total / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mib = max(self.peak_mib, self._total())
 
     def run(self, command: list[str], cwd: Path) -> tuple[float, str, int]:
-        """(wall time, output, return code) of ``command``, sampling its process tree."""
+        """(wall time, output, return code) of ``command``, sampling the memory of the folder's processes."""
         self._thread.start()
         t0 = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.pid = proc.pid
-        out, _ = proc.communicate()
+        proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         elapsed = time.perf_counter() - t0
         self._stop.set()
         self._thread.join()
-        return elapsed, out, proc.returncode
+        return elapsed, proc.stdout, proc.returncode
 
 
 def write_lab_files(folder: Path, count: int, cycles: int, first: int = 0) -> list[Path]:
@@ -496,14 +498,14 @@ def part_cohort(args: argparse.Namespace, workdir: Path) -> None:
     print(f"\n[cohort] the paper cold, then {n} measured cells x {cycles} cycles (files outside the repository,"
           " one glob row of config/cells.tsv), then one cell more; bare `snakemake` (all cores)", flush=True)
     copy = copy_repository(workdir / "cohort", args.git_ref)
-    meter = TreeMemory()
+    meter = TreeMemory(copy)
     cold, out, code = meter.run(snakemake_command(), copy)
     if code:
         raise RuntimeError(f"cold reproduction failed:\n{out[-2000:]}")
     jobs = re.findall(r"(\d+) of \d+ steps? \(100%\) done", out)
     record(Row("cohort", f"cold reproduction of the paper ({jobs[-1] if jobs else '?'} jobs)", cold, "s", "≤ 60 s",
                None, "", cold <= 60))
-    record(Row("cohort", "  peak memory (Snakemake and its jobs)", meter.peak_mib, "MiB"))
+    record(Row("cohort", "  peak memory (Snakemake, its jobs, the warm process)", meter.peak_mib, "MiB"))
     lab = workdir / "lab"
     t0 = time.perf_counter()
     write_lab_files(lab, n, cycles)
@@ -516,7 +518,7 @@ def part_cohort(args: argparse.Namespace, workdir: Path) -> None:
                       encoding="utf-8")
     with open(copy / "config/cells.tsv", "a", encoding="utf-8") as sheet:
         sheet.write("bench\tcell_*.csv\tbdf-csv\tfull_cell\tbench\t0.7854\t13.4\t\t\n")
-    meter = TreeMemory()
+    meter = TreeMemory(copy)
     elapsed, out, code = meter.run(snakemake_command(), copy)
     if code:
         raise RuntimeError(f"cohort run failed:\n{out[-2000:]}")
@@ -524,10 +526,11 @@ def part_cohort(args: argparse.Namespace, workdir: Path) -> None:
     record(Row("cohort", f"{n} measured cells x {cycles} cycles, cold ({jobs[-1] if jobs else '?'} jobs)", elapsed,
                "s", "≤ 180 s", None, "", elapsed <= 180))
     record(Row("cohort", f"  per cell", elapsed / n, "s/cell"))
-    record(Row("cohort", "  peak memory (Snakemake and its jobs)", meter.peak_mib, "MiB", "≤ 2048 MiB", None, "",
+    record(Row("cohort", "  peak memory (Snakemake, its jobs, the warm process)", meter.peak_mib, "MiB", "≤ 2048 MiB",
+               None, "",
                meter.peak_mib <= 2048))
     write_lab_files(lab, 1, cycles, first=n)
-    meter = TreeMemory()
+    meter = TreeMemory(copy)
     added, out, code = meter.run(snakemake_command(), copy)
     if code:
         raise RuntimeError(f"one-cell run failed:\n{out[-2000:]}")
