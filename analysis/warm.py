@@ -69,6 +69,23 @@ def _receive(conn: socket.socket) -> dict:
     return json.loads(data)
 
 
+def _stop_when_client_goes(conn: socket.socket) -> None:
+    """Interrupt the job (KeyboardInterrupt in its main thread, so half-written files are cleaned up) when
+    the client closes its end early: Snakemake stopped or killed the job."""
+    import _thread
+    import threading
+
+    def watch() -> None:
+        try:
+            gone = conn.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            gone = True
+        if gone:
+            _thread.interrupt_main()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def serve(path: Path, target: str) -> None:
     """Import :data:`PRELOAD`, then fork one process per request until idle for :data:`IDLE_SECONDS`."""
     import importlib
@@ -95,11 +112,13 @@ def serve(path: Path, target: str) -> None:
                 break
             if os.fork() == 0:  # the job
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the job's own subprocesses are waited for
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
                 server.close()
                 code = 1
                 out = io.StringIO()
                 try:
                     request = _receive(conn)
+                    _stop_when_client_goes(conn)
                     os.chdir(request["cwd"])
                     os.environ.clear()
                     os.environ.update(request["env"])
