@@ -12,7 +12,8 @@ glob pattern in ``source`` makes one cell per matching file, with id ``<cell>_<f
 Defaults: ``format`` ``auto`` (``neware-csv`` for reconstructed cells); ``group`` the row's ``cell``;
 ``area_cm2`` and ``loading_mg_cm2`` the cell's ``electrode_area`` and ``cathode_active_loading`` in
 ``data/paper/cell_properties.csv`` (looked up by the paper's cell id: the cell of the protocol in
-``data/paper/protocols.csv``, or the row's ``cell`` when it is one of the paper's), else none; ``reference_cycle`` 1; ``cycle_definition``
+``data/paper/protocols.csv``; for a measured file, that of the row's ``cell`` when it is a protocol id,
+as when a lab's file replaces one of the paper's cells, or the row's ``cell`` itself), else none; ``reference_cycle`` 1; ``cycle_definition``
 absent (the reader's default). The CE convention follows from ``kind``: ``half_cell`` and
 ``symmetric`` → ``plating`` (stripped / plated), ``full_cell`` → ``full_cell`` (discharge / charge).
 
@@ -213,7 +214,8 @@ def read_cells(path: str | Path = SHEET, *, root: str | Path = ".", measured_dir
                 found = [(row["cell"], {"file": _display(target, root)})]
             for _, spec in found:
                 spec.update(data_source="measured", format=row.get("format", "auto"))
-            paper = row["cell"]
+            # a measured file in place of one of the paper's cells keeps that cell's defaults
+            paper = protocols.get(row["cell"], row["cell"])
         defaults = {}
         for column, (prop, unit) in PAPER_DEFAULTS.items():
             value = row.get(column)

@@ -81,6 +81,9 @@ def test_measured_paths_resolve_against_measured_dir_and_globs_make_one_cell_per
                                          "loading_mg_cm2": None, "reference_cycle": 3}
     inside = read_cells(sheet(repo, row(cell="c", source="inside.csv", kind="half_cell")), root=repo)
     assert inside["c"]["file"] == "data/measured/inside.csv"  # inside the repository: relative to it
+    # a lab's file in place of one of the paper's cells keeps the paper's area for that cell
+    swapped = read_cells(sheet(repo, row(cell="hc_li375si_cnt_exp", source="inside.csv", kind="half_cell")), root=repo)
+    assert swapped["hc_li375si_cnt_exp"]["area_cm2"] == 0.785 and swapped["hc_li375si_cnt_exp"]["data_source"] == "measured"
 
 
 @pytest.mark.parametrize("fields, where, words", [
