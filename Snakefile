@@ -20,6 +20,7 @@ include: "rules/cells.smk"
 include: "rules/cohort.smk"
 include: "rules/audit.smk"
 include: "rules/figures.smk"
+include: "rules/physics.smk"
 include: "rules/report.smk"
 
 
@@ -32,5 +33,7 @@ rule all:
         cell_outputs(),
         rules.cohort.output,
         figure_outputs(),
+        rules.xrd_li15si4.output,
+        rules.deformation_map.output,
         rules.figure_inventory.output,
         rules.provenance_summary.output,

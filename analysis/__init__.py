@@ -10,6 +10,7 @@ One module per concept:
 - :mod:`analysis.cycling`    steps and cycles: capacities, Coulombic efficiency, retention
 - :mod:`analysis.efficiency` initial and average Coulombic efficiency, cycles to reach a threshold
 - :mod:`analysis.overpotential` Li nucleation dips of a plating curve
+- :mod:`analysis.metrics`    the reported quantities, one function each, on one run's records (the one definition)
 - :mod:`analysis.dqdv`       differential capacity dQ/dV of one half-cycle
 - :mod:`analysis.ingest`     the workflow's per-cell ingestion (NetCDF + per-cycle table)
 - :mod:`analysis.reconstruct` the documented model that makes cycler files from the paper's protocols
@@ -30,5 +31,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-#: The three kinds of data the compendium keeps apart. Every figure names one of them.
-DATA_SOURCES = ("paper", "reconstructed", "measured")
+#: The kinds of data the compendium keeps apart. Every figure names one of them. ``computed``:
+#: from physical laws and literature constants (``data/reference/``), not from the paper's numbers
+#: (Figure 1a, the deformation-mechanism map; Figure S6b, the Li15Si4 pattern).
+DATA_SOURCES = ("paper", "reconstructed", "measured", "computed")

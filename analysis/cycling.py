@@ -15,6 +15,9 @@ Conventions, stated once:
   ``full_cell`` (e.g. Li/SE/NCM811): CE = discharge / charge.
 
 - **Retention** is a capacity divided by the capacity of a chosen reference cycle.
+- **Cycles** are those of the records' ``cycle_count``: the file's own counter, or half-cycles
+  found from the direction of the current (:func:`assign_cycles`, :mod:`analysis.cycle_definition`);
+  :func:`cycle_flags` flags a cycle the counter made odd.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pint
 import pint_xarray  # noqa: F401
 import xarray as xr
 
+from .cycle_definition import DEFINITIONS as CYCLE_DEFINITIONS, assign_cycles, cycle_flags, flag_note  # noqa: F401
 from .io.core import step_directions
 from .units import AREA, Q_, require, ureg
 
@@ -180,7 +184,8 @@ def cycle_summary(
         coords={"cycle": numbers.astype(np.int64)},
         attrs={"ce_convention": convention,
                "ce_definition": "stripped / plated = charge / discharge" if convention == "plating"
-               else "discharge / charge"},
+               else "discharge / charge",
+               "cycle_definition": ds.attrs.get("cycle_definition", "file" if "cycle_count" in ds else "none")},
     ).pint.quantify(unit_registry=ureg)
     if area is not None:
         require(area, AREA, "area", positive=True)
@@ -349,3 +354,17 @@ def cycle_curves(ds: xr.Dataset, cycle: int, *, area: pint.Quantity | None = Non
         units = {"time": "s", "capacity": f"{parts[0]['capacity'].units}", "voltage": "V"}
         out[direction] = {name: Q_(np.concatenate(values), units[name]) for name, values in joined.items()}
     return out
+
+
+def available_cycles(wanted: list[int], summary: xr.Dataset) -> tuple[list[int], str]:
+    """The ``wanted`` cycles that ``summary`` (or any Dataset with a ``cycle`` coordinate) has, plus its
+    last cycle if some are missing; and a note saying so for the figure ('' if none is missing)."""
+    cycles = [int(c) for c in summary["cycle"].values]
+    if not cycles:
+        raise ValueError("the data hold no cycle")
+    keep = [int(c) for c in wanted if c in cycles]
+    missing = [int(c) for c in wanted if c not in cycles]
+    if missing and cycles[-1] not in keep:
+        keep.append(cycles[-1])
+    note = f"cycle(s) {', '.join(map(str, missing))} not in the data; last cycle {cycles[-1]} shown" if missing else ""
+    return keep, note

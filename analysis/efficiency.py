@@ -27,6 +27,9 @@ def _numerator_denominator(summary: xr.Dataset, areal: bool) -> tuple[xr.DataArr
 def initial_coulombic_efficiency(summary: xr.Dataset, *, subtract: pint.Quantity | None = None) -> pint.Quantity:
     """CE of the first cycle in ``summary``, optionally with ``subtract`` removed from its denominator.
 
+    NaN when the first cycle has no capacity in the denominator's direction (see
+    :func:`analysis.cycling.cycle_flags`; with half-cycles as cycles this does not happen).
+
     ``subtract`` is charge that went into something other than the reversible reaction, e.g. the
     lithiation of the Si in the SiNP-CNT interlayer (0.68 mAh/cm² from its loading): give it as a
     capacity (mAh) or an areal capacity (mAh/cm²; the summary then needs an electrode area).
@@ -42,6 +45,8 @@ def initial_coulombic_efficiency(summary: xr.Dataset, *, subtract: pint.Quantity
         den = den - subtract
         if np.asarray(den.magnitude) <= 0:
             raise ValueError(f"subtracting {subtract:~P} leaves no capacity in cycle {first}")
+    if np.asarray(den.magnitude) == 0:  # e.g. a counter's cycle 0 holding one half-cycle only: no CE, as in the summary
+        return Q_(np.nan, "percent")
     return (num / den).to("percent")
 
 

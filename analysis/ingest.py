@@ -19,7 +19,8 @@ from typing import Any, Mapping
 import numpy as np
 import xarray as xr
 
-from .cycling import cycle_summary
+from .cycling import CYCLE_DEFINITIONS, assign_cycles, cycle_flags, cycle_summary
+from .cycle_definition import STARTS as CYCLE_STARTS
 from .errors import DataError
 from .io import FORMATS, read_cycler
 from .io.netcdf import write_netcdf
@@ -47,6 +48,10 @@ def check_spec(cell: str, spec: Any) -> None:
     for key, allowed in _CHOICES.items():
         if spec[key] not in allowed:
             raise bad(key, " or ".join(allowed))
+    if spec.get("cycle_definition", "auto") not in CYCLE_DEFINITIONS:
+        raise bad("cycle_definition", " or ".join(CYCLE_DEFINITIONS))
+    if spec.get("cycle_start", "first") not in CYCLE_STARTS:
+        raise bad("cycle_start", " or ".join(CYCLE_STARTS))
     fmt = spec.get("format", "auto")
     if not isinstance(fmt, str) or (fmt != "auto" and fmt not in FORMATS):
         raise bad("format", f"auto or one of {', '.join(FORMATS)}")
@@ -63,10 +68,17 @@ def check_spec(cell: str, spec: Any) -> None:
 
 
 def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
-    """Read the cell's file and summarise it per cycle, as the spec (one config entry) says."""
+    """Read the cell's file and summarise it per cycle, as the spec (one config entry) says.
+
+    Cycles follow the spec's ``cycle_definition`` (``file`` | ``half_cycles`` | ``auto``, default
+    auto) and, for half-cycles, ``cycle_start`` (``first`` | ``charge`` | ``discharge``, default
+    first): see :func:`analysis.cycling.assign_cycles`. The summary carries the per-cycle flags of
+    :func:`analysis.cycling.cycle_flags` and the definition used (attribute ``cycle_definition``).
+    """
     check_spec(cell, spec)
     ds = read_cycler(spec["file"], spec.get("format", "auto"), data_source=spec["data_source"],
                      **spec.get("reader_options", {}))
+    ds = assign_cycles(ds, spec.get("cycle_definition", "auto"), start_with=spec.get("cycle_start", "first"))
     area = Q_(spec["area_cm2"], "cm^2") if spec.get("area_cm2") is not None else None
     ds.attrs.update({"cell_id": cell, "cell_kind": spec["kind"], "ce_convention": spec["ce_convention"]})
     if area is not None:
@@ -74,9 +86,18 @@ def ingest(cell: str, spec: Mapping[str, Any]) -> tuple[xr.Dataset, xr.Dataset]:
     if spec.get("loading_mg_cm2") is not None:
         ds.attrs["active_loading"] = f"{Q_(spec['loading_mg_cm2'], 'mg/cm^2'):~P}"
     ds.attrs["reference_cycle"] = int(spec.get("reference_cycle", 1))  # retention is relative to this cycle
-    summary = cycle_summary(ds, convention=spec["ce_convention"], area=area)
+    summary = with_flags(cycle_summary(ds, convention=spec["ce_convention"], area=area),
+                         cycle_flags(ds, convention=spec["ce_convention"]))
     summary.attrs.update({k: ds.attrs[k] for k in ("source_file", "source_sha256", "data_source", "cell_id")})
     return ds, summary
+
+
+def with_flags(summary: xr.Dataset, flags: xr.Dataset) -> xr.Dataset:
+    """The per-cycle summary with the half-cycle counts and flags of :func:`analysis.cycling.cycle_flags`."""
+    out = summary.copy()
+    for name in FLAG_COLUMNS:
+        out[name] = flags[name].reindex(cycle=summary["cycle"].values)
+    return out
 
 
 def load_cell(netcdf: str | Path) -> tuple[xr.Dataset, xr.Dataset]:
@@ -91,7 +112,8 @@ def load_cell(netcdf: str | Path) -> tuple[xr.Dataset, xr.Dataset]:
         if name not in ds.attrs:
             raise ValueError(f"{netcdf}: attribute '{name}' is missing: not a file written by analysis.ingest")
     area = Q_(ds.attrs["electrode_area"]) if "electrode_area" in ds.attrs else None
-    summary = cycle_summary(ds, convention=ds.attrs["ce_convention"], area=area)
+    summary = with_flags(cycle_summary(ds, convention=ds.attrs["ce_convention"], area=area),
+                         cycle_flags(ds, convention=ds.attrs["ce_convention"]))
     summary.attrs.update({k: ds.attrs[k] for k in ("cell_id", "data_source")})
     return ds, summary
 
@@ -106,19 +128,31 @@ SUMMARY_COLUMNS = {
     "start_time": ("start_time_s", "s"),
     "end_time": ("end_time_s", "s"),
 }
+#: per-cycle columns without units, from :func:`analysis.cycling.cycle_flags`
+FLAG_COLUMNS = ("charge_half_cycles", "discharge_half_cycles", "cycle_flag")
 
 
 def summary_rows(summary: xr.Dataset) -> list[dict[str, Any]]:
-    """The per-cycle summary as table rows, units in the column names, sorted by cycle."""
+    """The per-cycle summary as table rows, units in the column names, sorted by cycle.
+
+    Where the summary says how its cycles are defined (attribute ``cycle_definition``) and carries
+    flags (:func:`with_flags`), the rows say so too (columns ``cycle_definition``, ``cycle_flag`` …).
+    """
     present = [name for name in SUMMARY_COLUMNS if name in summary]
     values = {name: np.asarray(summary[name].data.to(SUMMARY_COLUMNS[name][1]).magnitude, dtype=float)
               for name in present}
+    flags = {name: summary[name].values for name in FLAG_COLUMNS if name in summary}
+    definition = summary.attrs.get("cycle_definition")
     rows = []
     for i, cycle in enumerate(summary["cycle"].values):
         row: dict[str, Any] = {"cycle": int(cycle)}
         for name in present:
             value = float(values[name][i])
             row[SUMMARY_COLUMNS[name][0]] = "" if np.isnan(value) else value
+        if definition is not None:
+            row["cycle_definition"] = definition
+        for name, column in flags.items():
+            row[name] = str(column[i]) if name == "cycle_flag" else int(column[i])
         rows.append(row)
     return rows
 

@@ -6,14 +6,14 @@ notebook and output files. Status values:
 
 - ``reproduced from paper tables``: a table the paper prints, re-derived from its own numbers;
 - ``computed``: a figure the compendium computes from numbers the paper prints (Fig 2h: the
-  porosity recomputed from Table S2's inputs, with an uncertainty);
+  porosity recomputed from Table S2's inputs, with an uncertainty) or from physics and literature
+  constants (Fig 1a: the deformation-mechanism map; Fig S6b: the Li15Si4 powder pattern);
 - ``reconstructed``: a plot of cycler data that the reconstruction model makes from the protocol
   and the reported scalars (a measured file can replace it, see config/config.yaml);
 - ``not reproducible without raw images``: SEM/TEM images, XRD patterns and the schematics (no
   data behind them in the paper);
-- ``not reproduced (computable from physics, not done)``: Fig 1a (a deformation-mechanism map) and
-  Fig S6b (the calculated Li15Si4 pattern) could be computed from constitutive laws or the crystal
-  structure; the compendium does not do it.
+- ``not reproduced (computable from physics, not done)``: a panel the list marks computable from
+  constitutive laws or a crystal structure that the workflow does not make (none today).
 
 :func:`report_entries` gives, for each figure and table the workflow writes, its Snakemake report
 caption, category (a section of the paper) and subcategory (the panel), so that a rule can write
@@ -57,12 +57,15 @@ STATUSES = (
     "not reproducible without raw images",
     "not reproduced (computable from physics, not done)",
 )
+COMPUTABLE = "computable from physics (constitutive laws / crystal structure)"
 #: Status of a panel that the workflow does not make, from the list's ``reproducible_from``.
 STATUS_WITHOUT_OUTPUT = {
     "not reproducible without the raw images/patterns": "not reproducible without raw images",
     "schematic (no data; optional redraw)": "not reproducible without raw images",
-    "computable from physics (constitutive laws / crystal structure)": "not reproduced (computable from physics, not done)",
+    COMPUTABLE: "not reproduced (computable from physics, not done)",
 }
+#: Sources under which a panel may also be made by the workflow (then its status is the planned one).
+MAY_BE_PLANNED = (COMPUTABLE,)
 COLUMNS = ["id", "what_it_shows", "status", "data_source", "notebook", "outputs", "reproducible_from"]
 
 
@@ -72,6 +75,8 @@ def _figure(stem: str) -> list[str]:
 
 #: Panel id -> (status, notebook, outputs) for every panel the workflow makes.
 PLANNED: dict[str, tuple[str, str, list[str]]] = {
+    "Fig 1a": ("computed", "notebooks/deformation_map.ipynb",
+               _figure("fig1a_deformation_map") + ["tables/fig1a_crossover.csv"]),
     "Fig 2a": ("reconstructed", "notebooks/halfcell_first_cycle.ipynb", _figure("fig2a_si_lithiation")),
     "Fig 2h": ("computed", "notebooks/porosity.ipynb",
                _figure("fig2h_porosity") + ["tables/porosity_uncertainty.csv"]),
@@ -90,6 +95,8 @@ PLANNED: dict[str, tuple[str, str, list[str]]] = {
                _figure("fig5f_capacity_vs_temperature")),
     "Fig 5g": ("reconstructed", "notebooks/fullcell_rate_temperature.ipynb", _figure("fig5g_20c_retention")),
     "Fig S7": ("reconstructed", "notebooks/halfcell_first_cycle.ipynb", _figure("figS7_delithiation")),
+    "Fig S6b": ("computed", "notebooks/xrd_li15si4.ipynb",
+                _figure("figS6b_li15si4_xrd") + ["tables/figS6b_li15si4_xrd.csv", "tables/figS6b_li15si4_xrd_mo.csv"]),
     "Fig S10": ("reconstructed", "notebooks/halfcell_cycling.ipynb", _figure("figS10_li375si_retention")),
     "Fig S13": ("reconstructed", "notebooks/fullcell_cycling.ipynb", _figure("figS13_no_li_foil_discharge")),
     "Fig S14a": ("reconstructed", "notebooks/fullcell_pressure.ipynb", _figure("figS14a_bare_65mpa_profiles")),
@@ -134,7 +141,7 @@ def build_inventory(panels_csv: str | Path, datapackage: str | Path | None = Non
         except ValueError as exc:
             raise DataError(str(exc), path=panels_csv, column="id", row=int(panel["_row"])) from None
         if pid in PLANNED:
-            if source in STATUS_WITHOUT_OUTPUT:
+            if source in STATUS_WITHOUT_OUTPUT and source not in MAY_BE_PLANNED:
                 raise DataError(f"{pid} is made by the workflow but listed as '{source}'", path=panels_csv,
                                 column="reproducible_from", row=int(panel["_row"]))
             status, notebook, outputs = PLANNED[pid]
@@ -144,7 +151,8 @@ def build_inventory(panels_csv: str | Path, datapackage: str | Path | None = Non
             raise DataError(f"{pid} is listed as '{source}' but no workflow output makes it", path=panels_csv,
                             column="reproducible_from", row=int(panel["_row"]))
         rows.append({"id": pid, "what_it_shows": panel["what_it_shows"], "status": status,
-                     "data_source": DATA_SOURCE.get(status, "none"), "notebook": notebook,
+                     "data_source": "computed" if source == COMPUTABLE else DATA_SOURCE.get(status, "none"),
+                     "notebook": notebook,
                      "outputs": ";".join(outputs), "reproducible_from": source})
     return sorted(rows, key=lambda r: paper_order(r["id"]))
 
@@ -153,6 +161,7 @@ def build_inventory(panels_csv: str | Path, datapackage: str | Path | None = Non
 # Snakemake report: caption, category and subcategory of every figure and table
 # ------------------------------------------------------------------------------------------------
 
+SEC1 = "Sec 1 Introduction (Fig 1)"
 SEC21 = "Sec 2.1 Fabrication of the interlayer (Fig 2, Table S2)"
 SEC22 = "Sec 2.2 Li plating and stripping (Fig 3, Fig S7)"
 SEC23 = "Sec 2.3 Function of each component (Fig 4, Fig S10)"
@@ -163,11 +172,16 @@ CELLS = "Per-cell overviews"
 
 #: Output path -> (caption file stem under report/, category, subcategory).
 _REPORT: dict[str, tuple[str, str, str]] = {
+    "figures/fig1a_deformation_map.png": ("fig1a_deformation_map", SEC1, "Fig 1a"),
+    "tables/fig1a_crossover.csv": ("fig1a_crossover", SEC1, "Fig 1a"),
     "figures/fig2a_si_lithiation.png": ("fig2a_si_lithiation", SEC21, "Fig 2a"),
     "figures/fig2h_porosity.png": ("fig2h_porosity", SEC21, "Fig 2h"),
     "tables/table_s2_porosity.csv": ("table_s2_porosity", SEC21, "Table S2"),
     "tables/porosity_assumption_steps.csv": ("porosity_assumption_steps", SEC21, "Table S2"),
     "tables/porosity_uncertainty.csv": ("porosity_uncertainty", SEC21, "Fig 2h"),
+    "figures/figS6b_li15si4_xrd.png": ("figS6b_li15si4_xrd", SEC21, "Fig S6b"),
+    "tables/figS6b_li15si4_xrd.csv": ("figS6b_li15si4_xrd_table", SEC21, "Fig S6b"),
+    "tables/figS6b_li15si4_xrd_mo.csv": ("figS6b_li15si4_xrd_table", SEC21, "Fig S6b"),
     "figures/fig3a_first_cycle_profiles.png": ("fig3a_first_cycle_profiles", SEC22, "Fig 3a"),
     "figures/fig3c_areal_capacity_bars.png": ("fig3c_areal_capacity_bars", SEC22, "Fig 3c"),
     "figures/figS7_delithiation.png": ("figS7_delithiation", SEC22, "Fig S7"),
@@ -197,6 +211,7 @@ _REPORT: dict[str, tuple[str, str, str]] = {
     "figures/audit_relative_differences.png": ("audit_relative_differences", CHECKS, "Consistency audit"),
     "tables/reconstruction_calibration.csv": ("reconstruction_calibration", CHECKS, "Reconstruction"),
     "tables/reconstruction_choices.csv": ("reconstruction_choices", CHECKS, "Reconstruction"),
+    "tables/calibration_fits.csv": ("calibration_fits", CHECKS, "Reconstruction"),
     "tables/figure_inventory.csv": ("figure_inventory", CHECKS, "Figure inventory"),
     "tables/provenance.csv": ("provenance", CHECKS, "Provenance"),
     "figures/cells/{cell}_overview.png": ("cell_overview", CELLS, "{cell}"),

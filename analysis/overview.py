@@ -95,6 +95,10 @@ def run_cell(cell: str, spec: Mapping[str, Any], *, netcdf: str | Path, cycles: 
         ds, summary = ingest(cell, spec)
     steps(f"{cell}: {ds.sizes['record']} records, {summary.sizes['cycle']} cycles; CE = "
           f"{summary.attrs['ce_definition']}")
+    if "cycle_flag" in summary:  # cycles that the file's counter made odd (analysis.cycling.cycle_flags)
+        from .cycling import cycle_flags, flag_note
+
+        print(f"{cell}: {flag_note(cycle_flags(ds, convention=spec['ce_convention']))}", flush=True)
     from .ingest import summary_rows
 
     cycle_rows = summary_rows(summary)

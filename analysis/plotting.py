@@ -8,12 +8,15 @@ so a figure looks the same on every machine.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import re
 import sys
 
 import matplotlib
+import pint
 
 if "ipykernel" not in sys.modules:  # scripts and tests: no screen needed. In a notebook the kernel's
     matplotlib.use("Agg")           # inline backend stays, so executed notebooks keep their figures
@@ -174,29 +177,54 @@ def voltage_vs_time(ax: matplotlib.axes.Axes, ds, *, label: str | None = None, c
     ax.set_ylabel("Voltage (V)")
 
 
+#: One series of :func:`twin_capacity_ce`: (cycle numbers, values with units, keyword arguments of ``Axes.plot``).
+Series = tuple[Any, pint.Quantity, Mapping[str, Any]]
+
+
+def twin_capacity_ce(ax: matplotlib.axes.Axes, capacity: Sequence[Series], ce: Sequence[Series], *,
+                     name: str = "Areal capacity", unit: str = "mA*h/cm^2", color=None, ce_color=None,
+                     marker_key: bool = True) -> matplotlib.axes.Axes:
+    """Capacities (left axis, in ``unit``) and Coulombic efficiencies (right axis, %) against cycle number.
+
+    The one twin-axis plot of the compendium (Fig 4c, 5b, S10, the cell overviews). Each series is
+    (cycles, values, keyword arguments of ``Axes.plot``); capacities default to circles, CE to
+    squares in the CE colour. The left axis starts at 0 with integer cycle ticks; axis labels are
+    drawn in ``color`` and ``ce_color``, with the marker of each axis (●, □) when ``marker_key``.
+    Returns the right-hand (CE) axes.
+    """
+    for cycles, values, kw in capacity:
+        ax.plot(cycles, values.to(unit).magnitude, **{"marker": "o", "ls": "none", "ms": 3, **kw})
+    ax.set_xlabel("Cycle number")
+    ax.set_ylabel(axis_label(name, unit) + (", ●" if marker_key else ""), **({"color": color} if color else {}))
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    right = ax.twinx()
+    right.spines["right"].set_visible(True)
+    for cycles, values, kw in ce:
+        right.plot(cycles, values.to("percent").magnitude,
+                   **{"marker": "s", "ls": "none", "ms": 2.5, "color": COLORS["first_principles"], **kw})
+    right.set_ylabel(axis_label("Coulombic efficiency", "percent") + (", □" if marker_key else ""),
+                     **({"color": ce_color} if ce_color else {}))
+    return right
+
+
 def capacity_and_ce(ax: matplotlib.axes.Axes, summary, *, areal: bool = True, color=None,
                     label: str | None = None) -> matplotlib.axes.Axes:
-    """Discharge capacity (left axis) and Coulombic efficiency (right axis) against cycle.
+    """Discharge capacity (left axis) and Coulombic efficiency (right axis) of one per-cycle summary.
 
-    Returns the right-hand axes (CE). Areal capacity when the summary has it and ``areal`` is set.
+    :func:`twin_capacity_ce` of one cell. Returns the right-hand axes (CE). Areal capacity when
+    the summary has it and ``areal`` is set.
     """
     use_areal = areal and "areal_discharge_capacity" in summary
     name = "areal_discharge_capacity" if use_areal else "discharge_capacity"
-    unit, unit_label = ("mA*h/cm^2", "mAh cm⁻²") if use_areal else ("mA*h", "mAh")
     cycles = summary["cycle"].values
-    ax.plot(cycles, summary[name].data.to(unit).magnitude, "o", ms=3, color=color or COLORS["paper"],
-            label=label or "capacity")
-    ax.set_xlabel("Cycle number")
-    ax.set_ylabel(f"{'Areal capacity' if use_areal else 'Capacity'} ({unit_label}), ●", color=color or COLORS["paper"])
-    ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    color = color or COLORS["paper"]
+    right = twin_capacity_ce(ax, [(cycles, summary[name].data, {"color": color, "label": label or "capacity"})],
+                             [(cycles, summary["coulombic_efficiency"].data, {"mfc": "none", "label": "CE"})],
+                             name="Areal capacity" if use_areal else "Capacity", unit="mA*h/cm^2" if use_areal
+                             else "mA*h", color=color, ce_color=COLORS["first_principles"])
     if len(cycles) == 1:
         ax.set_xticks(cycles)
-    right = ax.twinx()
-    ce = summary["coulombic_efficiency"].data.to("percent").magnitude
-    right.plot(cycles, ce, "s", ms=2.5, mfc="none", color=COLORS["first_principles"], label="CE")
-    right.set_ylabel("Coulombic efficiency (%), □", color=COLORS["first_principles"])
-    right.spines["right"].set_visible(True)
     return right
 
 

@@ -53,7 +53,9 @@ SOURCE_FOLDERS = {
     "data/paper": "paper",
     "data/reference": "paper",
     "data/measured": "measured",
+    "data/model": "reconstructed",  # the reconstruction model's settings
     "results/reconstructed": "reconstructed",
+    "results/calibration": "reconstructed",
 }
 SOURCE_FILES = {"data/datapackage.json": "paper"}
 FORMAT = "sung2023-compendium provenance 1"

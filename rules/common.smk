@@ -180,3 +180,64 @@ def provenance_targets():
         str(f) for f in rules.all.input
         if str(f).startswith(("figures/", "tables/")) and str(f) != "tables/provenance.csv"
     )
+
+
+# --- calibration (rules/reconstruct.smk): fits of data/model/fits.csv, read with the csv module
+# (no pint import: a no-op run stays fast) ---
+import csv as _csv
+
+MODEL_DATA = sorted(str(p) for p in Path("data/model").glob("*.csv"))
+PAPER_DATA = ["data/paper/reported_values.csv", "data/paper/protocols.csv", "data/paper/cell_properties.csv",
+              "data/datapackage.json"]
+
+
+def _model_rows(name):
+    with open(Path(workflow.basedir, "data/model", name), encoding="utf-8", newline="") as handle:
+        return list(_csv.DictReader(handle))
+
+
+FITS = {row["fit"]: [a for a in row["after"].split(";") if a] for row in _model_rows("fits.csv")}
+
+
+def fits_with_deps(names):
+    """``names`` and every fit they build on."""
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(FITS.get(name, []))
+    return sorted(seen)
+
+
+def cell_of_protocol(protocol):
+    owners = [row["cell"] for row in _model_rows("runs.csv") if row["protocol"] == protocol]
+    if not owners:
+        raise ValueError(f"data/model/runs.csv: no cell runs protocol '{protocol}'")
+    return owners[0]
+
+
+def fits_of_protocol(protocol):
+    """Result files of the fits that the run of ``protocol`` reads (its cell's rows and choices' rows)."""
+    cell = cell_of_protocol(protocol)
+    names = {row["fit"] for row in _model_rows("parameters.csv") if row["cell"] == cell and row["fit"]}
+    names |= {row["fit"] for row in _model_rows("choice_parameters.csv") if row["cell"] == cell and row["fit"]}
+    return [f"results/calibration/{name}.json" for name in fits_with_deps(names)]
+
+
+# --- panels computed from physics (rules/physics.smk) ---
+import csv
+
+PAPERMILL_COMPUTED = PAPERMILL.replace("--data-source auto", "--data-source computed")
+
+
+def reported_value(value_id):
+    """'<value> <unit>' of a row of data/paper/reported_values.csv (recorded in the provenance)."""
+    with open(Path(workflow.basedir) / "data/paper/reported_values.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["id"] == value_id:
+                return f"{row['value']} {row['unit']}"
+    raise ValueError(f"data/paper/reported_values.csv: no id '{value_id}'")
+
+
+XRD_WAVELENGTH_IDS = {"Cu Kα": "xrd_wavelength_cu", "Mo Kα": "xrd_wavelength_mo"}

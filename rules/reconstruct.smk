@@ -1,11 +1,30 @@
-# Reconstructed cycler files of the paper's cells (model of analysis/reconstruct/), one per protocol run.
+# The model's calibration (data/model/fits.csv, solved with scipy), then the reconstructed cycler
+# files of the paper's cells (model of analysis/reconstruct/), one per protocol run.
+
+
+rule calibrate:
+    input:
+        model=MODEL_DATA,
+        paper=PAPER_DATA,
+        after=lambda wildcards: [f"results/calibration/{fit}.json" for fit in FITS[wildcards.fit]],
+        code=ANALYSIS_CODE,
+    output:
+        result="results/calibration/{fit}.json",
+        timing="results/calibration/{fit}_timing.json",
+    log:
+        "results/logs/calibrate_{fit}.log",
+    conda:
+        "../environment.yml"
+    shell:
+        "SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.reconstruct.fit --fit {wildcards.fit:q}"
+        " --out {output.result:q} --timing {output.timing:q} > {log:q} 2>&1"
 
 
 rule reconstruct:
     input:
-        protocols="data/paper/protocols.csv",
-        reported="data/paper/reported_values.csv",
-        properties="data/paper/cell_properties.csv",
+        model=MODEL_DATA,
+        paper=PAPER_DATA,
+        fits=lambda wildcards: fits_of_protocol(wildcards.protocol),
         code=ANALYSIS_CODE,
     output:
         btsda="results/reconstructed/{protocol}.csv",
@@ -20,7 +39,7 @@ rule reconstruct:
     conda:
         "../environment.yml"
     shell:
-        "python -m analysis.reconstruct --protocol {wildcards.protocol:q}"
+        "SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.reconstruct --protocol {wildcards.protocol:q}"
         " --btsda {output.btsda:q} --bdf {output.bdf:q} --parameters {output.parameters:q}"
         " --overrides {params.overrides:q} > {log:q} 2>&1"
 
@@ -28,11 +47,14 @@ rule reconstruct:
 rule reconstruction_calibration:
     input:
         netcdf=lambda wildcards: [f"results/cells/{cell}.nc" for cell in reconstructed_cells()],
-        reported="data/paper/reported_values.csv",
+        fits=[f"results/calibration/{fit}.json" for fit in FITS],
+        model=MODEL_DATA,
+        paper=PAPER_DATA,
         code=ANALYSIS_CODE,
     output:
         table=reported("tables/reconstruction_calibration.csv"),
         choices=reported("tables/reconstruction_choices.csv"),
+        fits=reported("tables/calibration_fits.csv"),
     params:
         rule_name="reconstruction_calibration",
         runs=lambda wildcards: " ".join(f"{protocol}=results/cells/{cell}.nc"
@@ -42,5 +64,6 @@ rule reconstruction_calibration:
     conda:
         "../environment.yml"
     shell:
-        f"(python -m analysis.reconstruct.calibrate --out {{output.table:q}} --choices {{output.choices:q}}"
+        f"(SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.reconstruct.calibrate"
+        f" --out {{output.table:q}} --choices {{output.choices:q}} --fits {{output.fits:q}}"
         f" {{params.runs}} && {PROVENANCE_PLAIN}) > {{log:q}} 2>&1"

@@ -73,7 +73,7 @@ def test_postbuild_installs_the_project_then_runs_the_workflow():
 
 
 # The Binder badge opens notebooks/index.ipynb: it links every notebook, in this reading order.
-READING_ORDER = ["porosity", "halfcell_first_cycle", "halfcell_cycling", "fullcell_cycling",
+READING_ORDER = ["deformation_map", "porosity", "xrd_li15si4", "halfcell_first_cycle", "halfcell_cycling", "fullcell_cycling",
                  "fullcell_rate_temperature", "fullcell_pressure", "interlayer_comparison",
                  "reported_vs_reproduced", "consistency_audit", "cell_overview", "cohort", "explorer"]
 OUTPUT_FOLDERS = ("../figures/", "../tables/", "../results/")  # exist once the workflow has run

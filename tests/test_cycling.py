@@ -125,3 +125,12 @@ def test_lossless_cycles_have_unit_efficiency(current, duration, n):
     ds = cycling_records([[("CC_Chg", current, duration), ("CC_DChg", -current, duration)]] * n, dt=duration / 50)
     ce = cycle_summary(ds, convention="full_cell").coulombic_efficiency.data.to("").magnitude
     np.testing.assert_allclose(ce, 1.0, rtol=1e-12)
+
+
+def test_available_cycles_adds_the_last_cycle_and_says_so():
+    from analysis.cycling import available_cycles
+
+    summary = cycle_summary(cycling_records([_full_cell_cycle()] * 4, dt=60.0), convention="full_cell")
+    assert available_cycles([1, 3], summary) == ([1, 3], "")
+    assert available_cycles([1, 10, 50], summary) == ([1, 4], "cycle(s) 10, 50 not in the data; last cycle 4 shown")
+    assert available_cycles([4, 10], summary) == ([4], "cycle(s) 10 not in the data; last cycle 4 shown")

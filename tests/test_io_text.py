@@ -477,3 +477,41 @@ def test_bad_bdf(tmp_path, case, expected):
         bdf.read_bdf_csv(path)
     message = _one_line(err)
     assert message.startswith(f"{path}, {expected}"), message
+
+
+# BDF files seen in the wild that stray from the format, reproduced in a few lines each
+
+SIGN_FLIPPED = """Test Time / h,Current / A,Voltage / V,Step Type / 1,Cycle Count / 1,Step Index / 1,Charge Capacity / Ah,Discharge Capacity / Ah
+0.0,0.002,3.30,discharge,1,1,0,0
+0.5,0.002,3.20,discharge,1,1,0,0.001
+1.0,0.002,3.10,discharge,1,1,0,0.002
+1.1,0,3.15,rest,1,2,0,0
+1.2,-0.002,3.20,charge,1,3,0,0
+1.7,-0.002,3.30,charge,1,3,0.001,0
+"""
+
+
+def test_a_bdf_file_with_discharge_positive_current_is_refused_then_read_with_the_option(tmp_path):
+    path = tmp_path / "flipped.csv"
+    path.write_text(SIGN_FLIPPED, encoding="utf-8")
+    with pytest.raises(DataError, match="current_sign: discharge_positive") as err:
+        read_cycler(path)
+    assert "\n" not in str(err.value) and "Current / A" in str(err.value)
+    ds = read_cycler(path, current_sign="discharge_positive").pint.dequantify()
+    np.testing.assert_allclose(ds["current_ampere"].values, [-0.002] * 3 + [0] + [0.002] * 2)
+    np.testing.assert_allclose(ds["step_net_capacity_ah"].values, [0, -0.001, -0.002, 0, 0, 0.001])
+    assert "current_sign" in ds.attrs["notes"]
+    with pytest.raises(DataError, match="current_sign must be one of"):
+        read_cycler(path, current_sign="backwards")
+
+
+def test_a_bdf_column_without_usable_values_can_be_left_out(tmp_path):
+    path = tmp_path / "pi_cycles.csv"
+    path.write_text("test_time_second,voltage_volt,current_ampere,cycle_count\n"
+                    "0,3.3,0.001,6.283185307179586\n10,3.4,0.001,6.283185307179586\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"ignore_columns: \['cycle_count'\]"):
+        read_cycler(path)
+    ds = read_cycler(path, ignore_columns=["cycle_count"])
+    assert "cycle_count" not in ds and "ignore_columns" in ds.attrs["notes"]
+    with pytest.raises(DataError, match="names no column"):
+        read_cycler(path, ignore_columns=["cycle number"])

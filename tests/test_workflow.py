@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -22,16 +23,22 @@ POROSITY = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/
             "tables/porosity_assumption_steps.csv", "tables/porosity_uncertainty.csv"]
 DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_differences.png",
                        "figures/audit_relative_differences.svg", "tables/reconstruction_calibration.csv",
-                       "tables/reconstruction_choices.csv", "tables/table_s1_interlayers.csv",
+                       "tables/reconstruction_choices.csv", "tables/calibration_fits.csv", "tables/table_s1_interlayers.csv",
                        "figures/tableS1_interlayer_comparison.png", "figures/tableS1_interlayer_comparison.svg",
                        "tables/reported_vs_reproduced.csv", "figures/reported_vs_reproduced.png",
                        "figures/reported_vs_reproduced.svg", "tables/figure_inventory.csv", "tables/provenance.csv",
                        "tables/cohort_metrics.csv", "tables/cohort_groups.csv"]
 DECLARED += [f"figures/cohort_{stem}.{ext}" for stem in ("retention", "ce", "vs_paper") for ext in ("png", "svg")]
 DECLARED += [f"figures/{stem}.{ext}" for stems in FIGURE_NOTEBOOKS.values() for stem in stems for ext in ("png", "svg")]
-# the figure panels that ../reference lists as reconstructable, plus the two tables (issue #6)
-PAPER_PANELS = ["2a", "2h", "3a", "3c", "4a", "4b", "4c", "4g", "5a", "5b", "5c", "5d", "5e", "5f", "5g", "S7", "S10",
-                "S13", "S14a", "S14b", "S14c", "S15a", "S15b"]
+# computed from physics and literature constants (issue #15): Fig 1a and Fig S6b
+COMPUTED = ["figures/fig1a_deformation_map.png", "figures/fig1a_deformation_map.svg", "tables/fig1a_crossover.csv",
+            "figures/figS6b_li15si4_xrd.png", "figures/figS6b_li15si4_xrd.svg", "tables/figS6b_li15si4_xrd.csv",
+            "tables/figS6b_li15si4_xrd_mo.csv"]
+DECLARED += COMPUTED
+# the figure panels that ../reference lists as reconstructable, plus the two tables (issue #6), plus the two
+# panels computed from physics (issue #15)
+PAPER_PANELS = ["1a", "2a", "2h", "3a", "3c", "4a", "4b", "4c", "4g", "5a", "5b", "5c", "5d", "5e", "5f", "5g", "S7", "S10",
+                "S6b", "S13", "S14a", "S14b", "S14c", "S15a", "S15b"]
 # every number the issue asks for in tables/reported_vs_reproduced.csv
 REQUIRED_ROWS = ["nucleation_overpotential_hc_il", "nucleation_overpotential_hc_sus", "ice_hc_il", "ice_hc_sus",
                  "ice_fc_il", "ice_fc_bare", "ce_average_hc_il", "retention_fc_il_100", "retention_fc_il_200",
@@ -96,8 +103,9 @@ def test_every_declared_output_exists(built):
     expected = configured_outputs(built)
     listed = {r["output_file"] for r in rows}
     assert set(expected) <= listed, sorted(set(expected) - listed)
-    # 18 tables and figures, 22 figure-notebook panels (PNG + SVG), 17 cells, the cohort's 2 tables and 3 figures
-    assert len(expected) == 18 + 2 * 22 + 5 * 17 + 2 + 2 * 3
+    # 18 tables and figures, 22 figure-notebook panels (PNG + SVG), 7 computed files, 17 cells, the cohort's
+    # 2 tables and 3 figures
+    assert len(expected) == 18 + 2 * 22 + 7 + 5 * 17 + 2 + 2 * 3
     for panel in PAPER_PANELS:
         assert any(re.match(rf"figures/fig{panel}_\w+\.png$", name) for name in expected), panel
     for row in rows:
@@ -343,3 +351,39 @@ def test_a_changed_data_file_stops_the_run_before_anything_runs(built, tmp_path)
     assert result.returncode != 0
     assert "data/paper/table_s2_porosity.csv" in result.stdout + result.stderr
     assert "MANIFEST.sha256" in result.stdout + result.stderr
+
+
+def test_changed_reported_values_are_refitted_and_reproduced(built, tmp_path):
+    """Issue #12: change three of the paper's numbers, update the manifest, run: the fits follow them."""
+    from analysis.manifest import update_manifest
+
+    copy = tmp_path / "repo"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns(".snakemake"))
+    new = {"ice_fc_il": "90.0", "retention_fc_il_100": "93.5", "ice_hc_il": "95.0"}
+    path = copy / "data/paper/reported_values.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if row["id"] in new:
+            row["value"] = new[row["id"]]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    update_manifest(copy)
+    snakemake(copy)
+    for table, value_column, paper_column in (("tables/reconstruction_calibration.csv", "reconstructed", "reported"),
+                                              ("tables/reported_vs_reproduced.csv", "reproduced_value",
+                                               "paper_value")):
+        with open(copy / table, encoding="utf-8") as handle:
+            got = {r["id"]: r for r in csv.DictReader(handle)}
+        for rid, value in new.items():
+            row = got[rid]
+            assert float(row[paper_column]) == float(value), (table, rid)
+            assert row["within_tolerance"] == "true", (table, rid, row[value_column])
+            assert abs(float(row[value_column]) - float(value)) <= 0.05 + 1e-9, (table, rid, row[value_column])
+    fitted = json.loads((copy / "results/calibration/fc_il.json").read_text(encoding="utf-8"))
+    before = json.loads((built / "results/calibration/fc_il.json").read_text(encoding="utf-8"))
+    assert (fitted["parameters"]["first_charge_irreversible_capacity"]["value"]
+            > before["parameters"]["first_charge_irreversible_capacity"]["value"])  # a lower ICE: more first-cycle loss

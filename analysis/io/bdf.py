@@ -120,14 +120,29 @@ def _read_comments(handle) -> tuple[dict[str, str], list[str] | None, int]:
         return meta, next(csv.reader([line.rstrip("\r\n")])), lines
 
 
+CURRENT_SIGNS = ("charge_positive", "discharge_positive")
+
+
 def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_bar: bool | None = None,
+                 current_sign: str = "charge_positive", ignore_columns: list[str] | tuple[str, ...] = (),
                  **options: Any) -> xr.Dataset:
     """Read a BDF CSV (preferred labels or machine names) into the canonical Dataset.
 
     A file written by :func:`write_bdf_csv` declares its ``data_source``; reading it as another
     one raises (a model's output never turns into a measurement by accident).
+
+    Options for files that stray from the format (``reader_options`` of a cell):
+    ``current_sign="discharge_positive"`` reads a file whose current is positive when it
+    discharges (its step types say so: a "discharge" step with positive current) and flips it;
+    ``ignore_columns`` lists headers (as in the file) to leave out, e.g. a cycle column that
+    holds no cycle numbers. Both are noted in ``attrs["notes"]``.
     """
     path = open_checks(path, options, "read_bdf_csv")
+    if current_sign not in CURRENT_SIGNS:
+        raise DataError(f"current_sign must be one of {', '.join(CURRENT_SIGNS)}, got {current_sign!r}", path=path)
+    if isinstance(ignore_columns, str) or not all(isinstance(c, str) for c in ignore_columns):
+        raise DataError("ignore_columns must be a list of column headers", path=path)
+    skipped = {c.strip() for c in ignore_columns}
     encoding = detect_encoding(path, "cp1252")
     attrs: dict[str, Any] = {}
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
@@ -139,7 +154,13 @@ def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_ba
         index: dict[str, int] = {}
         labels: dict[str, str] = {}
         ignored = []
+        unknown = sorted(skipped - {field.strip() for field in header})
+        if unknown:
+            raise DataError(f"ignore_columns names no column of the file: {', '.join(unknown)}", path=path)
         for i, field in enumerate(header):
+            if field.strip() in skipped:
+                add_note(attrs, f"column '{field.strip()}' left out (reader option ignore_columns)")
+                continue
             name, unit = _resolve(field)
             if name is None:
                 if field.strip():
@@ -163,8 +184,19 @@ def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_ba
     if fast is not None:
         data, file_rows = fast
     else:
-        data, file_rows = _careful_columns(path, encoding, skip, kinds, index, factors, header, progress_bar)
+        try:
+            data, file_rows = _careful_columns(path, encoding, skip, kinds, index, factors, header, progress_bar)
+        except DataError as err:
+            if not err.problem.startswith("expected a whole number"):
+                raise
+            raise DataError(f"{err.problem}; a column without usable values can be left out with the reader option "
+                            f"ignore_columns: ['{err.column}']", path=err.path, column=err.column, row=err.row) from None
     columns = {k: v for k, v in data.items() if not k.startswith("_")}
+    if current_sign == "discharge_positive":  # capacities are by label (charging / discharging) or signed like I
+        for name in ("current_ampere", "step_net_capacity_ah", "step_net_energy_wh"):
+            if name in columns:
+                columns[name] = -np.asarray(columns[name], dtype=np.float64)
+        add_note(attrs, "current read as positive when discharging and flipped (reader option current_sign)")
     if ignored:
         attrs["ignored_columns"] = ", ".join(ignored)
     keys = [columns.get("step_count"), columns.get("step_id"), columns.get("step_type"), columns.get("cycle_count")]
@@ -203,9 +235,16 @@ def read_bdf_csv(path: str | Path, *, data_source: str = "measured", progress_ba
     def locate(record: int) -> tuple[Any, int]:
         return path, int(file_rows[record])
 
-    return finish_dataset(columns, path=path, format="bdf-csv", instrument=instrument,
-                          reader="analysis.io.bdf.read_bdf_csv", data_source=data_source, attrs=attrs,
-                          locate=locate, labels=labels)
+    try:
+        return finish_dataset(columns, path=path, format="bdf-csv", instrument=instrument,
+                              reader="analysis.io.bdf.read_bdf_csv", data_source=data_source, attrs=attrs,
+                              locate=locate, labels=labels)
+    except DataError as err:
+        if "contradicts its step types" not in err.problem:
+            raise
+        other = CURRENT_SIGNS[1 - CURRENT_SIGNS.index(current_sign)]
+        raise DataError(f"{err.problem}; if the file counts current the other way, read it with the reader "
+                        f"option current_sign: {other}", path=err.path, column=err.column, row=err.row) from None
 
 
 
