@@ -16,6 +16,7 @@ rule cell:
         summary=reported("tables/cells/{cell}_summary.csv"),
     params:
         spec=lambda wildcards: cell_parameters(wildcards.cell),
+        data_source=lambda wildcards: cell_spec(wildcards.cell)["data_source"],  # for the report's captions
     message:
         "cell {wildcards.cell}"
     log:
