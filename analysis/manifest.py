@@ -1,10 +1,12 @@
-"""Checksums of the raw data: ``data/MANIFEST.sha256`` lists every file under ``data/``.
+"""Checksums of the raw data: ``data/MANIFEST.sha256`` lists every file of the paper's data under ``data/``.
 
 The manifest has ``sha256sum`` lines, ``<hex digest>  <path relative to the repository root>``,
-sorted by path, covering every file under ``data/`` except the manifest itself; ``sha256sum -c``
-reads it too. The workflow verifies it before anything runs, so a raw file that was changed,
-lost or added by accident stops the run with one line naming that file. After an intended
-change (e.g. a lab adds its own cycler file under ``data/measured/``)::
+sorted by path, covering every file under ``data/`` except the manifest itself and ``data/measured/``
+(a lab's own cycler files: adding one needs no step; each measured file's sha256 is recorded in the
+provenance of every output made from it instead, see :mod:`analysis.provenance`); ``sha256sum -c``
+reads it too. The workflow verifies it before anything runs, so a file of the paper's data that was
+changed, lost or added by accident stops the run with one line naming that file. After an intended
+change (e.g. a corrected value in ``data/paper/``)::
 
     python -m analysis.manifest --update     # rewrite data/MANIFEST.sha256
     python -m analysis.manifest --check      # what the workflow does first
@@ -24,6 +26,8 @@ from .paths import project_root
 
 DATA_DIR = "data"
 MANIFEST = Path(DATA_DIR) / "MANIFEST.sha256"
+#: folders under data/ that the manifest does not cover (a lab's own files, added without a manual step)
+UNCOVERED = (f"{DATA_DIR}/measured",)
 UPDATE_HINT = "if the change is intended, run: python -m analysis.manifest --update"
 _LINE = re.compile(r"^([0-9a-f]{64})  (\S(?:.*\S)?)$")
 
@@ -37,13 +41,14 @@ def _digest(path: Path) -> str:
 
 
 def data_checksums(root: str | Path) -> dict[str, str]:
-    """``{path relative to root (POSIX): sha256}`` of every file under ``root/data`` but the manifest."""
+    """``{path relative to root (POSIX): sha256}`` of every file under ``root/data`` but the manifest
+    and the folders of :data:`UNCOVERED`."""
     root = Path(root)
     skip = MANIFEST.as_posix()
     out = {}
     for path in sorted((root / DATA_DIR).rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_file() and relative != skip:
+        if path.is_file() and relative != skip and not any(relative.startswith(f"{folder}/") for folder in UNCOVERED):
             out[relative] = _digest(path)
     return dict(sorted(out.items()))
 

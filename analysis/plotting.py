@@ -270,3 +270,23 @@ def show_figure(fig: matplotlib.figure.Figure) -> matplotlib.figure.Figure:
     """
     plt.close(fig)
     return fig
+
+
+def cell_overview(ds, summary, *, cell_id: str, provenance: str = "") -> matplotlib.figure.Figure:
+    """The per-cell overview: voltage vs time (left), capacity and CE vs cycle (right), and the note
+    naming the data source, the file and the CE definition.
+
+    Drawn by the workflow's batch path (``python -m analysis.overview``) and by
+    notebooks/cell_overview.ipynb alike. Uses the object-oriented API, so no window is opened.
+    """
+    from matplotlib.figure import Figure
+
+    apply_style()
+    fig = Figure(figsize=(7.2, 3.0), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    voltage_vs_time(left, ds)
+    left.set_title(cell_id, loc="left", fontsize=9)
+    capacity_and_ce(right, summary)
+    detail = f"{Path(ds.attrs['source_file']).name}; CE = {summary.attrs['ce_definition']}"
+    add_source_note(fig, ds.attrs["data_source"], f"{provenance}; {detail}" if provenance else detail)
+    return fig

@@ -177,11 +177,13 @@ def _widget_state(notebook: Path) -> bool:
 
 
 def _cell_caption(template: str, cell: str, config: dict) -> str:
-    """A per-cell caption (Jinja, as the Snakemake report fills it) for one configured cell."""
+    """A per-cell caption (Jinja, as the Snakemake report fills it) for one cell of the sample sheet."""
     import jinja2
     from types import SimpleNamespace
 
-    snakemake = SimpleNamespace(wildcards=SimpleNamespace(cell=cell), config=config)
+    source = config.get("_cell_sources", {}).get(cell, "")
+    snakemake = SimpleNamespace(wildcards=SimpleNamespace(cell=cell), config=config,
+                                params=SimpleNamespace(data_source=source))
     return jinja2.Template(template).render(snakemake=snakemake)
 
 
@@ -238,7 +240,9 @@ def _figures_page(root: Path, src: Path, rows: Sequence[dict[str, str]], cells: 
                 out += [f"`{path}`: not made in this run.", ""]
                 continue
             if cell is not None:
-                out += [f"#### {cell}", "", f"Notebook run: {{doc}}`notebooks/{row['notebook']}_{cell}`.", ""]
+                out += [f"#### {cell}", ""]
+                if (src / "notebooks" / f"{row['notebook']}_{cell}.ipynb").is_file():
+                    out += [f"Notebook run: {{doc}}`notebooks/{row['notebook']}_{cell}`.", ""]
             if path.endswith(".png"):
                 svg = _copy_output(root, src, path[:-4] + ".svg")
                 out += [f"```{{image}} {copied}", f":alt: {path}", ":width: 100%", "```", ""]
@@ -297,7 +301,11 @@ def stage(root: Path, src: Path, *, run_explorer_notebook: bool = True,
 
     rows = registry.validate_registry(root / registry.REGISTRY, root / "data" / "datapackage.json") if rows is None else rows
     config = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8")) or {}
-    cells = sorted(config.get("cells") or {})
+    from .sheet import read_cells
+
+    specs = read_cells(root=root, measured_dir=config.get("measured_dir", "data/measured"))
+    cells = sorted(specs)
+    config["_cell_sources"] = {cell: spec["data_source"] for cell, spec in specs.items()}
     executed = root / "results" / "notebooks"
     shutil.rmtree(src, ignore_errors=True)
     (src / "_static").mkdir(parents=True)
@@ -315,6 +323,11 @@ def stage(root: Path, src: Path, *, run_explorer_notebook: bool = True,
                 pages.append(f"notebooks/{EXPLORER}")
             continue
         if any("{cell}" in r["output"] for r in made):
+            source = executed / f"{notebook}.ipynb"
+            if not any((executed / f"{notebook}_{cell}.ipynb").is_file() for cell in cells):
+                # the batch path (python -m analysis.overview) runs no notebook per cell: the figures page
+                # shows each cell's files; the stored notebook is the interactive way to the same figure
+                continue
             for cell in cells:
                 source = executed / f"{notebook}_{cell}.ipynb"
                 if source.is_file():

@@ -15,8 +15,9 @@ Parts:
               bare read (interleaved repeats; peak memory in fresh processes). Skipped without files.
 ``workflow``  in a temporary copy of the repository: cold full reproduction, no-op rerun (beside
               Snakemake's own no-op on a one-rule workflow) and the rerun after one Table S2 value changed.
-``scaling``   10 and 100 cells x 200 cycles (config entries that all use the reconstruction model's
-              200-cycle file ``fc_il_65mpa_cycling``): ingest + overview at 1 and 2 cores.
+``cohort``    a cold reproduction of the paper; then 200 measured cells x 200 cycles (synthetic BDF files
+              written outside the copy, one glob row of config/cells.tsv) cold through the workflow,
+              with the peak memory of Snakemake and its jobs; then one cell added to the finished run.
 
 Files are generated in temporary folders and deleted afterwards (``--keep`` keeps them).
 """
@@ -47,9 +48,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-PARTS = ("summary", "ingest", "ndax", "workflow", "scaling")
+PARTS = ("summary", "ingest", "ndax", "workflow", "cohort")
 GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
-SCALING_PROTOCOL = "fc_il_65mpa_cycling"  # 200 cycles in the reconstruction model (Figure 5b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,52 +436,107 @@ def part_workflow(args: argparse.Namespace, workdir: Path) -> None:
     record(Row("workflow", f"one-input-change rerun ({jobs} jobs)", again, "s", "—", cold, "cold run"))
 
 
-# ---- scaling ----------------------------------------------------------------------------------
+# ---- cohort ----------------------------------------------------------------------------------
 
-def add_cells(copy: Path, count: int, repeat_cycles: int | None) -> list[str]:
-    """Add ``count`` cells to the copy's config, all using the model's 200-cycle file; their outputs."""
-    import yaml
-
-    config_path = copy / "config/config.yaml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    template = dict(config["cells"][SCALING_PROTOCOL])
-    targets = []
-    for i in range(count):
-        cell = f"bench_{count}_{i:03d}"
-        config["cells"][cell] = template
-        targets += [f"results/cells/{cell}.nc", f"results/cells/{cell}_cycles.csv",
-                    f"figures/cells/{cell}_overview.png", f"figures/cells/{cell}_overview.svg",
-                    f"tables/cells/{cell}_summary.csv"]
-    if repeat_cycles is not None:
-        config["reconstruction"]["overrides"].setdefault(SCALING_PROTOCOL, {})["repeat_cycles"] = repeat_cycles
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return targets
+ROWS_PER_STEP = 60  # 5 steps a cycle: 300 records a cycle, 60 000 records (≈ 3.6 MB of BDF CSV) per 200-cycle file
 
 
-def part_scaling(args: argparse.Namespace, workdir: Path) -> None:
-    counts = args.cells
-    print(f"\n[scaling] {' and '.join(map(str, counts))} cells x {args.cycles} cycles: ingest + overview", flush=True)
-    copy = copy_repository(workdir / "scaling", args.git_ref)
-    targets = {n: add_cells(copy, n, None if args.cycles == 200 else args.cycles) for n in counts}
-    model_file = f"results/reconstructed/{SCALING_PROTOCOL}.csv"
-    t, _, _ = run_snakemake(copy, "--cores", "2", model_file)
-    records = sum(1 for _ in open(copy / model_file, encoding="utf-8", errors="replace"))
-    print(f"  model file {model_file} made once in {t:.0f} s (~{records:,} lines), not timed below")
-    times: dict[tuple[int, int], float] = {}
-    for n in counts:
-        for cores in (1, 2):
-            for folder in ("results/cells", "figures/cells", "tables/cells", "results/notebooks", "results/logs"):
-                for path in (copy / folder).glob("bench_*") if (copy / folder).is_dir() else []:
-                    path.unlink()
-                for path in (copy / folder).glob("cell_overview_bench_*") if (copy / folder).is_dir() else []:
-                    path.unlink()
-            elapsed, jobs, _ = run_snakemake(copy, "--cores", str(cores), *targets[n])
-            times[n, cores] = elapsed
-            base = times.get((n, 1)) if cores == 2 else None
-            record(Row("scaling", f"{n} cells, {cores} core{'s' if cores > 1 else ''} ({jobs} jobs)", elapsed, "s",
-                       "—", base, "1 core" if base else ""))
-        record(Row("scaling", f"  {n} cells: per cell, 2 cores", times[n, 2] / n, "s/cell", "—",
-                   times[n, 1] / n, "1 core"))
+class TreeMemory:
+    """Peak of the summed memory of every process working in one folder: Snakemake, its jobs, and the warm
+    process of analysis.warm with its forks (which leave Snakemake's process tree). Proportional set size
+    (PSS: a page shared by k processes counts 1/k in each), sampled every ``interval`` s."""
+
+    def __init__(self, folder: Path, interval: float = 0.2) -> None:
+        import threading
+
+        self.folder, self.interval, self.peak_mib = str(folder.resolve()), interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _total(self) -> float:
+        import psutil
+
+        total = 0
+        for proc in psutil.process_iter():
+            try:
+                if proc.cwd().startswith(self.folder):
+                    total += proc.memory_full_info().pss
+            except (psutil.Error, OSError):
+                continue
+        return total / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mib = max(self.peak_mib, self._total())
+
+    def run(self, command: list[str], cwd: Path) -> tuple[float, str, int]:
+        """(wall time, output, return code) of ``command``, sampling the memory of the folder's processes."""
+        self._thread.start()
+        t0 = time.perf_counter()
+        proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        elapsed = time.perf_counter() - t0
+        self._stop.set()
+        self._thread.join()
+        return elapsed, proc.stdout, proc.returncode
+
+
+def write_lab_files(folder: Path, count: int, cycles: int, first: int = 0) -> list[Path]:
+    """``count`` synthetic BDF files of ``cycles`` cycles (benchmarks/synthetic.py) in ``folder``."""
+    from synthetic import write_bdf_csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(first, first + count):
+        path = folder / f"cell_{i:03d}.csv"
+        write_bdf_csv(path, cycles * 5 * ROWS_PER_STEP, rows_per_step=ROWS_PER_STEP)
+        paths.append(path)
+    return paths
+
+
+def part_cohort(args: argparse.Namespace, workdir: Path) -> None:
+    n, cycles = args.cells[-1], args.cycles
+    print(f"\n[cohort] the paper cold, then {n} measured cells x {cycles} cycles (files outside the repository,"
+          " one glob row of config/cells.tsv), then one cell more; bare `snakemake` (all cores)", flush=True)
+    copy = copy_repository(workdir / "cohort", args.git_ref)
+    meter = TreeMemory(copy)
+    cold, out, code = meter.run(snakemake_command(), copy)
+    if code:
+        raise RuntimeError(f"cold reproduction failed:\n{out[-2000:]}")
+    jobs = re.findall(r"(\d+) of \d+ steps? \(100%\) done", out)
+    record(Row("cohort", f"cold reproduction of the paper ({jobs[-1] if jobs else '?'} jobs)", cold, "s", "≤ 60 s",
+               None, "", cold <= 60))
+    record(Row("cohort", "  peak memory (Snakemake, its jobs, the warm process)", meter.peak_mib, "MiB"))
+    lab = workdir / "lab"
+    t0 = time.perf_counter()
+    write_lab_files(lab, n, cycles)
+    size = sum(p.stat().st_size for p in lab.iterdir()) / 1e6
+    print(f"  {n} files of {cycles * 5 * ROWS_PER_STEP:,} records ({size:.0f} MB in all) written in "
+          f"{time.perf_counter() - t0:.0f} s, not timed below")
+    config = copy / "config/config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("measured_dir: data/measured",
+                                                                 f"measured_dir: {json.dumps(str(lab))}"),
+                      encoding="utf-8")
+    with open(copy / "config/cells.tsv", "a", encoding="utf-8") as sheet:
+        sheet.write("bench\tcell_*.csv\tbdf-csv\tfull_cell\tbench\t0.7854\t13.4\t\t\n")
+    meter = TreeMemory(copy)
+    elapsed, out, code = meter.run(snakemake_command(), copy)
+    if code:
+        raise RuntimeError(f"cohort run failed:\n{out[-2000:]}")
+    jobs = re.findall(r"(\d+) of \d+ steps? \(100%\) done", out)
+    record(Row("cohort", f"{n} measured cells x {cycles} cycles, cold ({jobs[-1] if jobs else '?'} jobs)", elapsed,
+               "s", "≤ 180 s", None, "", elapsed <= 180))
+    record(Row("cohort", f"  per cell", elapsed / n, "s/cell"))
+    record(Row("cohort", "  peak memory (Snakemake, its jobs, the warm process)", meter.peak_mib, "MiB", "≤ 2048 MiB",
+               None, "",
+               meter.peak_mib <= 2048))
+    write_lab_files(lab, 1, cycles, first=n)
+    meter = TreeMemory(copy)
+    added, out, code = meter.run(snakemake_command(), copy)
+    if code:
+        raise RuntimeError(f"one-cell run failed:\n{out[-2000:]}")
+    jobs = re.findall(r"(\d+) of \d+ steps? \(100%\) done", out)
+    record(Row("cohort", f"one cell added to the finished run ({jobs[-1] if jobs else '?'} jobs)", added, "s",
+               "≤ 15 s", None, "", added <= 15))
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,16 +548,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats: a smoke run")
     parser.add_argument("--rows", type=int, help="records of the synthetic file (default 10 000 000; quick 1 000 000)")
-    parser.add_argument("--cells", help="cell counts for scaling (default 10,100; quick 2,4)")
+    parser.add_argument("--cells", help="measured cells of the cohort part (default 200; quick 4)")
     parser.add_argument("--repeat", type=int, help="repeats of the timed calls (default 9; quick 3)")
-    parser.add_argument("--git-ref", help="copy this commit instead of the working tree for workflow/scaling")
+    parser.add_argument("--git-ref", help="copy this commit instead of the working tree for workflow/cohort")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.ndax = [*args.files, *args.ndax]
     args.rows = args.rows or (1_000_000 if args.quick else 10_000_000)
     args.repeat = args.repeat or (3 if args.quick else 9)
-    args.cells = [int(c) for c in (args.cells or ("2,4" if args.quick else "10,100")).split(",")]
+    args.cells = [int(c) for c in (args.cells or ("4" if args.quick else "200")).split(",")]
     args.cycles = 20 if args.quick else 200
     args.only = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = sorted(set(args.only) - set(PARTS))
@@ -534,8 +589,8 @@ def main(argv: list[str]) -> int:
                     part_ndax(args)
                 elif part == "workflow":
                     part_workflow(args, workdir)
-                elif part == "scaling":
-                    part_scaling(args, workdir)
+                elif part == "cohort":
+                    part_cohort(args, workdir)
             except Exception as exc:  # one failing part does not hide the others' numbers
                 print(f"  {part} failed: {type(exc).__name__}: {str(exc)[:2000]}")
     finally:

@@ -55,9 +55,9 @@ def numeric_bytes(n_rows: int) -> int:
     return 8 * len(NUMERIC) * n_rows
 
 
-def write_bdf_csv(path: Path, n_rows: int, chunk: int = 1_000_000) -> Path:
+def write_bdf_csv(path: Path, n_rows: int, chunk: int = 1_000_000, rows_per_step: int = 1000) -> Path:
     """The records of :func:`columns` as a BDF CSV (machine names), written in chunks."""
-    data = columns(n_rows)
+    data = columns(n_rows, rows_per_step)
     order = ["test_time_second", "voltage_volt", "current_ampere", "cycle_count", "step_count", "step_type",
              "step_net_capacity_ah"]
     with open(path, "w", encoding="utf-8", newline="") as handle:

@@ -14,8 +14,9 @@ from snakemake.utils import validate
 
 validate(config, "../config/schema/config.schema.yaml")
 
-# Raw data are never modified: every file under data/ must match its sha256 in data/MANIFEST.sha256
-# before anything runs (a lab adding a file runs `python -m analysis.manifest --update` once).
+# Raw data are never modified: every file under data/ (but data/measured/, a lab's own files, which are
+# tracked by their sha256 in each output's provenance instead) must match its sha256 in
+# data/MANIFEST.sha256 before anything runs.
 from analysis.manifest import MANIFEST, verify_manifest
 
 verify_manifest(workflow.basedir, Path(workflow.basedir) / MANIFEST)
@@ -92,51 +93,51 @@ def path_parameters(paths):
     return params
 
 
-def cell_spec(cell):
-    """The config entry of one cell, with its ``file`` and ``data_source`` made explicit.
+# The sample sheet (config/cells.tsv, schema config/schema/cells.schema.yaml): one row per cell, or per
+# glob of files; relative paths of measured files start at `measured_dir`. analysis/sheet.py explains it.
+from analysis.sheet import SHEET, ingest_spec, read_cells
 
-    An entry names its data in exactly one line: ``reconstructed: <protocol id>`` (the model's
-    file, results/reconstructed/<protocol id>.csv) or ``measured: <path inside the repository>``.
-    """
-    if cell not in config.get("cells", {}):
-        raise ValueError(f"config/config.yaml: no cell '{cell}' under 'cells'")
-    spec = dict(config["cells"][cell])
-    if "reconstructed" in spec:
-        spec.update(file=f"results/reconstructed/{spec['reconstructed']}.csv", data_source="reconstructed",
-                    format=spec.get("format", "neware-csv"))
-    else:
-        spec.update(file=spec["measured"], data_source="measured")
-    path = Path(spec["file"])
-    root = Path(workflow.basedir).resolve()
-    if path.is_absolute() or not path.resolve().is_relative_to(root):
-        raise ValueError(f"config/config.yaml, cells.{cell}.measured: '{path}' must be a path inside the repository")
-    if spec["data_source"] == "measured" and not (root / path).is_file():
-        raise ValueError(f"config/config.yaml, cells.{cell}.measured: '{path}' not found")
-    return spec
+CELLS = read_cells(SHEET, root=workflow.basedir, measured_dir=config["measured_dir"])
+
+
+def cell_spec(cell):
+    """The sheet's spec of one cell: ``file`` (inside the repository: relative; outside: absolute),
+    ``data_source``, ``kind``, ``ce_convention``, ``group``, area, loading, reference cycle."""
+    if cell not in CELLS:
+        raise ValueError(f"{SHEET.as_posix()}: no cell '{cell}'")
+    return CELLS[cell]
 
 
 def reconstructed_cells():
-    """Configured cells whose data the model makes: {cell id: protocol id}."""
-    return {cell: spec["reconstructed"] for cell, spec in config.get("cells", {}).items() if "reconstructed" in spec}
+    """Cells whose data the model makes: {cell id: protocol id}."""
+    return {cell: spec["protocol"] for cell, spec in CELLS.items() if spec["data_source"] == "reconstructed"}
 
 
-def cell_notebook_parameters(cell):
-    """Papermill parameters of the per-cell overview notebook (plain values: a change reruns it)."""
+def cell_parameters(cell):
+    """What the per-cell job reads (plain values: a change reruns that cell only). The group is not
+    among them: regrouping reruns the cohort step alone."""
     spec = cell_spec(cell)
     provenance = ""
-    if "reconstructed" in spec:
-        provenance = (f"model of analysis {ANALYSIS_VERSION}, protocol {spec['reconstructed']}, parameters in "
-                      f"results/reconstructed/{spec['reconstructed']}_parameters.csv")
-    return json.dumps({"cell_id": cell, "ce_convention": spec["ce_convention"], "area_cm2": spec.get("area_cm2"),
-                       "reference_cycle": spec.get("reference_cycle", 1), "provenance": provenance}, sort_keys=True)
+    if spec["data_source"] == "reconstructed":
+        provenance = (f"model of analysis {ANALYSIS_VERSION}, protocol {spec['protocol']}, parameters in "
+                      f"results/reconstructed/{spec['protocol']}_parameters.csv")
+    return json.dumps({**ingest_spec(spec), "provenance": provenance}, sort_keys=True)
+
+
+CELL_PATTERNS = ["results/cells/{cell}.nc", "results/cells/{cell}_cycles.csv", "figures/cells/{cell}_overview.png",
+                 "figures/cells/{cell}_overview.svg", "tables/cells/{cell}_summary.csv"]
 
 
 def cell_outputs():
-    """Every configured cell's files, for rule all."""
-    cells = sorted(config.get("cells", {}))
-    patterns = ["results/cells/{cell}.nc", "results/cells/{cell}_cycles.csv", "figures/cells/{cell}_overview.png",
-                "figures/cells/{cell}_overview.svg", "tables/cells/{cell}_summary.csv"]
-    return [path for pattern in patterns for path in expand(pattern, cell=cells)]
+    """Every cell's files, for rule all."""
+    return [path for pattern in CELL_PATTERNS for path in expand(pattern, cell=sorted(CELLS))]
+
+
+def cohort_cells():
+    """Per cell, what the cohort step needs besides its files (a change reruns the cohort step only)."""
+    keys = ("group", "kind", "ce_convention", "data_source", "reference_cycle")
+    return json.dumps({"cells": {cell: {key: CELLS[cell][key] for key in keys} for cell in sorted(CELLS)}},
+                      sort_keys=True)
 
 
 # --- figure notebooks (rules/figures.smk) ---
@@ -148,11 +149,12 @@ def figure_files(notebook):
 
 
 def figure_cells(notebook):
-    """{role: cell id} of a figure notebook; every cell must be configured under `cells:`."""
+    """{role: cell id} of a figure notebook; every cell must be a row of the sample sheet."""
     roles = config["figures"][notebook]["cells"]
     for role, cell in roles.items():
-        if cell not in config["cells"]:
-            raise ValueError(f"config/config.yaml, figures.{notebook}.cells.{role}: no cell '{cell}' under 'cells'")
+        if cell not in CELLS:
+            raise ValueError(f"config/config.yaml, figures.{notebook}.cells.{role}: no cell '{cell}' in "
+                             f"{SHEET.as_posix()}")
     return dict(sorted(roles.items()))
 
 

@@ -29,8 +29,10 @@ def make_cell(directory: Path, cell_id: str, *, label: str = "reconstructed", **
     ``label`` is the data source the file is ingested as: tests of labelling may ingest a model
     file as "measured" to check that the label reaches every figure and row.
     """
-    spec = dict(config()["cells"][cell_id])
-    protocol = spec.pop("reconstructed")
+    from analysis.sheet import ingest_spec, read_cells
+
+    sheet = read_cells(ROOT / "config" / "cells.tsv", root=ROOT)[cell_id]
+    spec, protocol = ingest_spec(sheet), sheet["protocol"]
     ds = reconstruct(cell_of(protocol), overrides, protocol=protocol)
     suffix = "_".join(f"{k}{v}" for k, v in sorted(overrides.items()))
     csv = directory / f"{cell_id}{'_' + suffix if suffix else ''}.csv"

@@ -76,7 +76,7 @@ def test_postbuild_installs_the_project_then_runs_the_workflow():
 # each notebook at its first panel in data/figures.csv).
 READING_ORDER = ["deformation_map", "halfcell_first_cycle", "porosity", "xrd_li15si4", "halfcell_cycling", "fullcell_cycling",
                  "fullcell_rate_temperature", "fullcell_pressure", "interlayer_comparison",
-                 "reported_vs_reproduced", "consistency_audit", "cell_overview", "explorer"]
+                 "reported_vs_reproduced", "consistency_audit", "cell_overview", "cohort", "explorer"]
 OUTPUT_FOLDERS = ("../figures/", "../tables/", "../results/")  # exist once the workflow has run
 
 

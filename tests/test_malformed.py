@@ -539,24 +539,23 @@ def test_ingest_command_prints_one_line_and_no_traceback(name, tmp_path):
 
 # ------------------------------------------------------------------------------ bad config/config.yaml
 
-CELL_LINE = "hc_sus_exp: {reconstructed: hc_sus_exp,"
-#: case -> (text replaced, replacement, words the error must contain: the config key and the bad value)
+CELL_LINE = "hc_sus_exp\treconstructed:hc_sus_exp\t\thalf_cell\t"
+#: case -> (text replaced in config/config.yaml or config/cells.tsv, replacement, words the error must contain:
+#: the file, column or config key, and the bad value)
 CONFIG_CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "measured-file-missing": (CELL_LINE, "hc_sus_exp: {measured: data/measured/no_such_cell.csv,",
-                              ("data/measured/no_such_cell.csv",)),
-    "measured-outside-repository": (CELL_LINE, "hc_sus_exp: {measured: ../elsewhere.csv,",
-                                    ("cells.hc_sus_exp.measured", "../elsewhere.csv", "inside the repository")),
-    "measured-absolute-path": (CELL_LINE, "hc_sus_exp: {measured: {outside},",
-                               ("cells.hc_sus_exp.measured", "{outside}", "inside the repository")),
+    "measured-file-missing": (CELL_LINE, "hc_sus_exp\tno_such_cell.csv\t\thalf_cell\t",
+                              ("config/cells.tsv, column 'source', row 2", "no_such_cell.csv")),
+    "measured-glob-matches-nothing": (CELL_LINE, "hc_sus_exp\tbatch7/*.ndax\t\thalf_cell\t",
+                                      ("config/cells.tsv, column 'source', row 2", "batch7/*.ndax")),
     "mc-samples-text": ("mc_samples: 20000", 'mc_samples: "many"', ("mc_samples", "many")),
-    "area-text": ("hc_sus_exp: {reconstructed: hc_sus_exp, kind: half_cell, ce_convention: plating, area_cm2: 0.7854}",
-                  'hc_sus_exp: {reconstructed: hc_sus_exp, kind: half_cell, ce_convention: plating, area_cm2: "big"}',
-                  ("hc_sus_exp", "area_cm2", "big")),
-    "format-unknown": (CELL_LINE, "hc_sus_exp: {measured: data/measured/README.md, format: neware-foo,",
-                       ("hc_sus_exp", "format", "neware-foo")),
+    "area-text": ("symmetric\t\t0.7854", "symmetric\t\tbig",
+                  ("config/cells.tsv, column 'area_cm2', row 17", "big")),
+    "format-unknown": (CELL_LINE, "hc_sus_exp\treconstructed:hc_sus_exp\tneware-foo\thalf_cell\t",
+                       ("config/cells.tsv, column 'format', row 2", "neware-foo")),
     "interval-out-of-range": ("interval: 0.95", "interval: 1.5", ("interval", "1.5")),
-    "kind-unknown": ("hc_sus_exp: {reconstructed: hc_sus_exp, kind: half_cell,",
-                     "hc_sus_exp: {reconstructed: hc_sus_exp, kind: quarter_cell,", ("hc_sus_exp", "quarter_cell")),
+    "kind-unknown": (CELL_LINE, "hc_sus_exp\treconstructed:hc_sus_exp\t\tquarter_cell\t",
+                     ("config/cells.tsv, column 'kind', row 2", "quarter_cell")),
+    "measured-dir-empty": ("measured_dir: data/measured", 'measured_dir: ""', ("measured_dir",)),
 }
 OUTPUT_DIRS = ("results", "figures", "tables")
 
@@ -585,8 +584,11 @@ def repo_copy(tmp_path_factory) -> Path:
 
 
 def _dry_run_with(copy: Path, old: str, new: str) -> subprocess.CompletedProcess:
-    """``snakemake --dry-run`` in ``copy`` with ``old`` replaced by ``new`` in its config (restored after)."""
+    """``snakemake --dry-run`` in ``copy`` with ``old`` replaced by ``new`` in its config or sample sheet
+    (restored after)."""
     config = copy / "config/config.yaml"
+    if old not in config.read_text(encoding="utf-8"):
+        config = copy / "config/cells.tsv"
     original = config.read_text(encoding="utf-8")
     assert old in original, old
     config.write_text(original.replace(old, new, 1), encoding="utf-8")
@@ -613,8 +615,8 @@ def test_bad_config_is_refused_by_a_dry_run(name, repo_copy):
     assert _outputs(repo_copy) == before
 
 
-def test_a_missing_measured_file_names_its_config_key(repo_copy):
+def test_a_missing_measured_file_names_its_row(repo_copy):
     old, new, _ = CONFIG_CASES["measured-file-missing"]
     result = _dry_run_with(repo_copy, old, new)
     assert result.returncode != 0
-    assert "cells.hc_sus_exp.measured" in result.stdout + result.stderr
+    assert "config/cells.tsv, column 'source', row 2: file not found" in result.stdout + result.stderr

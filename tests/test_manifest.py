@@ -33,7 +33,7 @@ def test_manifest_is_sha256sum_format_sorted_and_complete():
     paths = [line.split("  ", 1)[1] for line in lines]
     assert paths == sorted(paths)
     on_disk = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "data").rglob("*") if p.is_file())
-    assert paths == [p for p in on_disk if p != MANIFEST.as_posix()]
+    assert paths == [p for p in on_disk if p != MANIFEST.as_posix() and not p.startswith("data/measured/")]
     for line in lines:
         digest, relative = line.split("  ", 1)
         assert hashlib.sha256((ROOT / relative).read_bytes()).hexdigest() == digest, relative
@@ -56,13 +56,21 @@ def test_a_missing_file_is_detected(copy):
 
 
 def test_an_extra_file_is_detected_and_update_accepts_it(copy):
-    (copy / "data/measured/lab_cell.csv").write_text("Test Time / s,Voltage / V,Current / A\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"^data/measured/lab_cell\.csv: not listed in data/MANIFEST\.sha256"):
+    (copy / "data/paper/extra.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^data/paper/extra\.csv: not listed in data/MANIFEST\.sha256"):
         verify_manifest(copy, copy / MANIFEST)
     update_manifest(copy)
     verify_manifest(copy, copy / MANIFEST)
-    assert "data/measured/lab_cell.csv" in read_manifest(copy / MANIFEST)
+    assert "data/paper/extra.csv" in read_manifest(copy / MANIFEST)
     assert [p.name for p in (copy / "data").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_lab_file_in_data_measured_needs_no_manifest_update(copy):
+    """data/measured/ is a lab's folder: its files are tracked by their sha256 in each output's provenance."""
+    (copy / "data/measured/lab_cell.csv").write_text("Test Time / s,Voltage / V,Current / A\n", encoding="utf-8")
+    (copy / "data/measured/README.md").write_text("edited\n", encoding="utf-8")
+    verify_manifest(copy, copy / MANIFEST)
+    assert not any(path.startswith("data/measured/") for path in read_manifest(copy / MANIFEST))
 
 
 def test_a_broken_or_absent_manifest_says_where(copy):

@@ -26,7 +26,9 @@ DECLARED = POROSITY + ["tables/consistency_audit.csv", "figures/audit_relative_d
                        "tables/reconstruction_choices.csv", "tables/calibration_fits.csv", "tables/table_s1_interlayers.csv",
                        "figures/tableS1_interlayer_comparison.png", "figures/tableS1_interlayer_comparison.svg",
                        "tables/reported_vs_reproduced.csv", "figures/reported_vs_reproduced.png",
-                       "figures/reported_vs_reproduced.svg", "tables/figure_inventory.csv", "tables/provenance.csv"]
+                       "figures/reported_vs_reproduced.svg", "tables/figure_inventory.csv", "tables/provenance.csv",
+                       "tables/cohort_metrics.csv", "tables/cohort_groups.csv"]
+DECLARED += [f"figures/cohort_{stem}.{ext}" for stem in ("retention", "ce", "vs_paper") for ext in ("png", "svg")]
 DECLARED += [f"figures/{stem}.{ext}" for stems in FIGURE_NOTEBOOKS.values() for stem in stems for ext in ("png", "svg")]
 # computed from physics and literature constants (issue #15): Fig 1a and Fig S6b
 COMPUTED = ["figures/fig1a_deformation_map.png", "figures/fig1a_deformation_map.svg", "tables/fig1a_crossover.csv",
@@ -46,10 +48,10 @@ CELL_PATTERNS = ["results/cells/{}.nc", "results/cells/{}_cycles.csv", "figures/
 
 
 def configured_outputs(copy: Path) -> list[str]:
-    """Every output the config declares: the porosity slice plus five files per configured cell."""
-    import yaml
+    """Every output the config declares: the porosity slice plus five files per cell of the sample sheet."""
+    from analysis.sheet import read_cells
 
-    cells = yaml.safe_load((copy / "config/config.yaml").read_text(encoding="utf-8"))["cells"]
+    cells = read_cells(copy / "config/cells.tsv", root=copy)
     return DECLARED + [pattern.format(cell) for cell in sorted(cells) for pattern in CELL_PATTERNS]
 
 pytestmark = pytest.mark.slow
@@ -83,8 +85,9 @@ def test_every_declared_output_exists(built):
     expected = configured_outputs(built)
     listed = {r["output_file"] for r in rows}
     assert set(expected) <= listed, sorted(set(expected) - listed)
-    # 18 tables and figures, 22 figure-notebook panels (PNG + SVG), 7 computed files, 17 cells
-    assert len(expected) == 18 + 2 * 22 + 7 + 5 * 17
+    # 19 tables and figures, 22 figure-notebook panels (PNG + SVG), 7 computed files, 17 cells, the cohort's
+    # 2 tables and 3 figures
+    assert len(expected) == 19 + 2 * 22 + 7 + 5 * 17 + 2 + 2 * 3  # 19: tables/calibration_fits.csv came with main
     for panel in PAPER_PANELS:
         assert any(re.match(rf"figures/fig{panel}_\w+\.png$", name) for name in expected), panel
     for row in rows:
@@ -149,7 +152,7 @@ def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(bu
 
 def test_a_model_setting_in_config_reruns_only_that_cell(built):
     with edited(built / "config/config.yaml", "  overrides: {}", '  overrides: {fc_il_20c_cycling: {noise: "0.05 mV"}}'):
-        assert planned_jobs(built) == {"reconstruct": 1, "ingest": 1, "cell_overview": 1,
+        assert planned_jobs(built) == {"reconstruct": 1, "cell": 1, "cohort": 1,
                                        "reconstruction_calibration": 1, "figures_fullcell_rate_temperature": 1,
                                        "reported_vs_reproduced": 1, "provenance_summary": 1, "all": 1}
 
@@ -213,8 +216,8 @@ def test_reconstructed_cells_are_labelled_and_calibrated(built):
     with open(built / "results/reconstructed/fc_il_65mpa_cycling_parameters.csv", encoding="utf-8") as handle:
         parameters = list(csv.DictReader(handle))
     assert parameters and all(p["why"] for p in parameters) and parameters[0]["model_version"]
-    nb = (built / "results/notebooks/cell_overview_fc_il_65mpa_cycling.ipynb").read_text(encoding="utf-8")
-    assert "model of analysis" in nb and "fc_il_65mpa_cycling_parameters.csv" in nb
+    sidecar = (built / "figures/cells/fc_il_65mpa_cycling_overview.png.prov.json").read_text(encoding="utf-8")
+    assert "model of analysis" in sidecar and "fc_il_65mpa_cycling_parameters.csv" in sidecar
 
 
 def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
@@ -242,18 +245,15 @@ def test_a_measured_file_replaces_a_reconstructed_cell_by_one_config_line(built,
     (copy / "data/measured").mkdir(exist_ok=True)
     records = cycling_records([plate_strip] * 3, dt=30.0)
     records.attrs["data_source"] = "measured"  # stands in for a lab's file
-    write_bdf_csv(records, copy / "data/measured/demo.csv")
-    from analysis.manifest import update_manifest
-
-    update_manifest(copy)  # a lab adding a file records it in data/MANIFEST.sha256
-    config = copy / "config/config.yaml"
-    text = config.read_text(encoding="utf-8")
-    line = "hc_sus_exp: {reconstructed: hc_sus_exp,"
+    write_bdf_csv(records, copy / "data/measured/demo.csv")  # no manual step: the manifest skips data/measured
+    sheet = copy / "config/cells.tsv"
+    text = sheet.read_text(encoding="utf-8")
+    line = "hc_sus_exp\treconstructed:hc_sus_exp\t"
     assert text.count(line) == 1
-    config.write_text(text.replace(line, "hc_sus_exp: {measured: data/measured/demo.csv,"), encoding="utf-8")
-    # only that cell's ingestion, overview and figure (Fig 4a) rerun, and the calibration table (which
+    sheet.write_text(text.replace(line, "hc_sus_exp\tdemo.csv\t"), encoding="utf-8")
+    # only that cell's job and figure (Fig 4a) rerun, the cohort step, and the calibration table (which
     # no longer gets the reconstructed run from the workflow and makes it itself)
-    assert planned_jobs(copy) == {"ingest": 1, "cell_overview": 1, "reconstruction_calibration": 1,
+    assert planned_jobs(copy) == {"cell": 1, "cohort": 1, "reconstruction_calibration": 1,
                                   "figures_halfcell_cycling": 1, "reported_vs_reproduced": 1,
                                   "provenance_summary": 1, "all": 1}
     snakemake(copy)
@@ -277,18 +277,14 @@ def test_a_measured_file_replaces_a_reconstructed_cell_by_one_config_line(built,
     assert '"measured"' in fig4a and '"reconstructed"' in fig4a
 
 
-def test_a_cell_file_outside_the_repository_is_refused(built, tmp_path):
+def test_a_missing_cell_file_is_refused_naming_its_row(built, tmp_path):
     copy = tmp_path / "outside"
     shutil.copytree(built, copy)
-    with edited(copy / "config/config.yaml", "cells:\n", """cells:
-  stray:
-    measured: ../elsewhere.csv
-    kind: half_cell
-    ce_convention: plating
-"""):
-        result = snakemake(copy, "--dry-run", check=False)
+    with open(copy / "config/cells.tsv", "a", encoding="utf-8") as sheet:
+        sheet.write("stray\t../elsewhere.csv\t\thalf_cell\t\t\t\t\t\n")
+    result = snakemake(copy, "--dry-run", check=False)
     assert result.returncode != 0
-    assert "cells.stray.measured: '../elsewhere.csv' must be a path inside the repository" in result.stdout + result.stderr
+    assert "config/cells.tsv, column 'source', row 18: file not found" in result.stdout + result.stderr
 
 
 def test_reported_vs_reproduced_rows_are_within_their_tolerance(built):
