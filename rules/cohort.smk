@@ -11,9 +11,9 @@ rule cohort:
         reported="data/paper/reported_values.csv",
         code=ANALYSIS_CODE,
     output:
-        metrics="tables/cohort_metrics.csv",
-        groups="tables/cohort_groups.csv",
-        figures=expand("figures/{stem}.{ext}", stem=COHORT_FIGURES, ext=("png", "svg")),
+        metrics=reported("tables/cohort_metrics.csv"),
+        groups=reported("tables/cohort_groups.csv"),
+        figures=[reported(f"figures/{stem}.png") for stem in COHORT_FIGURES] + [f"figures/{stem}.svg" for stem in COHORT_FIGURES],
     params:
         rule_name="cohort",
         config=lambda wildcards: json.dumps({**config["cohort"], **json.loads(cohort_cells())}, sort_keys=True),
