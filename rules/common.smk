@@ -60,9 +60,9 @@ from analysis.registry import read_registry, write_captions
 
 # Figures and tables shown in the HTML report (`snakemake --report report.html`), with their
 # caption and their place by paper section, all from the figure registry (data/figures.csv).
-# Its captions are written to results/report/ before anything runs (only those that changed).
+# Its captions are written to results/report/ before anything runs (only those that changed), once the
+# sample sheet below has been read: a bad input stops the run before anything is written.
 REGISTRY = read_registry(Path(workflow.basedir, "data", "figures.csv"))
-write_captions(Path(workflow.basedir, "results", "report"), REGISTRY)
 REPORT = report_entries()
 
 
@@ -98,6 +98,7 @@ def path_parameters(paths):
 from analysis.sheet import SHEET, ingest_spec, read_cells
 
 CELLS = read_cells(SHEET, root=workflow.basedir, measured_dir=config["measured_dir"])
+write_captions(Path(workflow.basedir, "results", "report"), REGISTRY)
 
 
 def cell_spec(cell):
