@@ -47,7 +47,7 @@ def test_registry_is_valid_and_reads_the_same_both_ways(root):
     checked = registry.validate_registry()
     assert [{k: v for k, v in r.items() if k != "_row"} for r in checked] == \
            [{k: v for k, v in r.items() if k != "_row"} for r in registry.read_registry()]
-    assert len(checked) == 44 and all("\n\n" in r["caption"] for r in checked)  # captions keep their paragraphs
+    assert len(checked) == 49 and all("\n\n" in r["caption"] for r in checked)  # captions keep their paragraphs
     assert "\r" not in (root / registry.REGISTRY).read_text(encoding="utf-8")
 
 
@@ -125,6 +125,7 @@ def test_a_new_row_flows_to_the_inventory_the_report_and_the_site(with_new_row, 
     project.mkdir()
     shutil.copy(root / "CITATION.cff", project / "CITATION.cff")
     shutil.copytree(root / "config", project / "config")
+    shutil.copytree(root / "data", project / "data")  # the sample sheet reads the paper's cell properties
     executed = project / "results" / "notebooks"
     executed.mkdir(parents=True)
     (project / "figures").mkdir()
