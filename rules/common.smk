@@ -197,9 +197,15 @@ PAPER_DATA = ["data/paper/reported_values.csv", "data/paper/protocols.csv", "dat
               "data/datapackage.json"]
 
 
+_MODEL_ROWS = {}
+
+
 def _model_rows(name):
-    with open(Path(workflow.basedir, "data/model", name), encoding="utf-8", newline="") as handle:
-        return list(_csv.DictReader(handle))
+    """Rows of a data/model file, read once per run."""
+    if name not in _MODEL_ROWS:
+        with open(Path(workflow.basedir, "data/model", name), encoding="utf-8", newline="") as handle:
+            _MODEL_ROWS[name] = list(_csv.DictReader(handle))
+    return _MODEL_ROWS[name]
 
 
 FITS = {row["fit"]: [a for a in row["after"].split(";") if a] for row in _model_rows("fits.csv")}
