@@ -148,8 +148,13 @@ def environment() -> dict[str, Any]:
     return {"python": platform.python_version(), "packages": packages}
 
 
+#: The workflow's digest of the analysis modules (one code input per job instead of every module).
+CODE_DIGEST = "results/code/analysis.sha256"
+
+
 def _is_code(path: PurePosixPath) -> bool:
-    return path.suffix in CODE_SUFFIXES or (len(path.parts) > 1 and path.parts[0] in CODE_FOLDERS)
+    return (path.suffix in CODE_SUFFIXES or (len(path.parts) > 1 and path.parts[0] in CODE_FOLDERS)
+            or str(path) == CODE_DIGEST)
 
 
 def _under(path: PurePosixPath, folder: str) -> bool:

@@ -34,7 +34,24 @@ from analysis import __version__ as ANALYSIS_VERSION
 
 # Every notebook imports the analysis package: a change to its code reruns the notebooks. The static
 # site's builder (analysis/site.py) runs after the workflow and no notebook imports it.
-ANALYSIS_CODE = sorted(str(p) for p in Path("analysis").rglob("*.py") if str(p) != str(Path("analysis", "site.py")))
+# Each job lists one file as its code input, the sha256 of every module (written below, only when one of
+# them changed): the same reruns as listing the ~60 modules in every job, with a fraction of the DAG work.
+ANALYSIS_FILES = sorted(str(p) for p in Path("analysis").rglob("*.py") if str(p) != str(Path("analysis", "site.py")))
+ANALYSIS_CODE = ["results/code/analysis.sha256"]
+
+
+def write_code_digest(path=ANALYSIS_CODE[0]):
+    """``sha256  file`` of every module of analysis/; the file is rewritten only when its content changes."""
+    import hashlib
+
+    text = "".join(f"{hashlib.sha256(Path(workflow.basedir, f).read_bytes()).hexdigest()}  {f}\n"
+                   for f in ANALYSIS_FILES)
+    target = Path(workflow.basedir, path)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
 
 # The executed notebook is the rule's log: Snakemake keeps it when the rule fails.
 # Two sets of papermill parameters: the notebook's section of the config (a plain value, so a
@@ -99,6 +116,7 @@ from analysis.sheet import SHEET, ingest_spec, read_cells
 
 CELLS = read_cells(SHEET, root=workflow.basedir, measured_dir=config["measured_dir"])
 write_captions(Path(workflow.basedir, "results", "report"), REGISTRY)
+write_code_digest()
 
 
 def cell_spec(cell):
