@@ -49,7 +49,7 @@ def write_code_digest(path=ANALYSIS_CODE[0]):
     target = Path(workflow.basedir, path)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".tmp")
+        temporary = target.with_name(f"{target.name}.tmp")
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(target)
 
