@@ -39,7 +39,7 @@ import pint
 import xarray as xr
 
 from .errors import DataError
-from .io.core import step_direction
+from .io.core import magnitudes as _magnitudes, plain_values as _plain, step_direction
 from .units import Q_
 
 DEFINITIONS = ("file", "half_cycles", "auto")
@@ -50,21 +50,6 @@ _STARTS = {"first": 0, "charge": 1, "discharge": -1}
 STARTS = tuple(_STARTS)
 #: the half-cycle a cycle begins with for each CE convention: plated then stripped; charged then discharged
 CONVENTION_ORDER = {"plating": -1, "full_cell": 1}
-
-
-def _magnitudes(ds: xr.Dataset, name: str, unit: str) -> np.ndarray:
-    data = ds[name].data
-    if isinstance(data, pint.Quantity):
-        return np.asarray(data.to(unit).magnitude, dtype=np.float64)
-    units = ds[name].attrs.get("units")
-    if units is None:
-        raise ValueError(f"{name} carries no units")
-    return np.asarray(Q_(np.asarray(data, dtype=np.float64), units).to(unit).magnitude)
-
-
-def _plain(ds: xr.Dataset, name: str) -> np.ndarray:
-    data = ds[name].data
-    return np.asarray(data.magnitude if isinstance(data, pint.Quantity) else data)
 
 
 def _step_starts(ds: xr.Dataset) -> np.ndarray:

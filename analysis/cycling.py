@@ -30,28 +30,11 @@ import pint_xarray  # noqa: F401
 import xarray as xr
 
 from .cycle_definition import DEFINITIONS as CYCLE_DEFINITIONS, assign_cycles, cycle_flags, flag_note  # noqa: F401
-from .io.core import step_directions
+from .io.core import magnitudes as _magnitudes, plain_values as _plain, step_directions
 from .units import AREA, Q_, require, ureg
 
 CE_CONVENTIONS = ("plating", "full_cell")
 _DIRECTIONS = np.array(["rest", "charge", "discharge", "other"])
-
-
-def _magnitudes(ds: xr.Dataset, name: str, unit: str) -> np.ndarray:
-    """Values of ``name`` in ``unit`` as float64, whether ``ds`` is quantified or not."""
-    data = ds[name].data
-    if isinstance(data, pint.Quantity):
-        return np.asarray(data.to(unit).magnitude, dtype=np.float64)
-    units = ds[name].attrs.get("units")
-    if units is None:
-        raise ValueError(f"{name} carries no units")
-    return np.asarray(Q_(np.asarray(data, dtype=np.float64), units).to(unit).magnitude)
-
-
-def _plain(ds: xr.Dataset, name: str) -> np.ndarray:
-    """Values of a counter or label variable, without units."""
-    data = ds[name].data
-    return np.asarray(data.magnitude if isinstance(data, pint.Quantity) else data)
 
 
 def _max_abs(values: np.ndarray) -> float:

@@ -167,6 +167,11 @@ def fd3m_allowed(hkl: Sequence[int]) -> bool:
     return parities == {0} and (h + k + l) % 4 == 0
 
 
+#: Mott–Bethe constant m_e e² / (8π² ε0 h²) in Å⁻¹ (CODATA 2018), turning the electron scattering factors of
+#: pymatgen's table into X-ray form factors: f = Z − MOTT_BETHE · s² · f_e(s).
+MOTT_BETHE = 41.78214
+
+
 def structure_factor_squared(cell, hkl: Sequence[int]) -> float:
     """|F(hkl)|² of a pymatgen cell with pymatgen's atomic form factors (electrons², no thermal motion)."""
     from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
@@ -177,7 +182,7 @@ def structure_factor_squared(cell, hkl: Sequence[int]) -> float:
     for site in cell:
         for species, occupancy in site.species.items():
             coeffs = np.asarray(ATOMIC_SCATTERING_PARAMS[species.symbol])
-            f = species.Z - 41.78214 * s2 * np.sum(coeffs[:, 0] * np.exp(-coeffs[:, 1] * s2))
+            f = species.Z - MOTT_BETHE * s2 * np.sum(coeffs[:, 0] * np.exp(-coeffs[:, 1] * s2))
             total += occupancy * f * np.exp(2j * np.pi * np.dot(g, site.frac_coords))
     return float(abs(total) ** 2)
 

@@ -26,12 +26,13 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+import pint
 import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
 from .. import DATA_SOURCES, __version__
 from ..errors import DataError
-from ..units import ureg
+from ..units import Q_, ureg
 
 RECORD = "record"
 SIGN_CONVENTION = "current > 0 charges the test object"
@@ -70,6 +71,23 @@ _DIRECTION_CODES = {"other": 0, "charge": 1, "discharge": 2, "rest": 3}
 _CHARGE_WORDS = ("chg", "charge")
 _DISCHARGE_WORDS = ("dchg", "dischg", "discharge")
 
+
+
+def magnitudes(ds: xr.Dataset, name: str, unit: str) -> np.ndarray:
+    """Values of ``name`` in ``unit`` as float64, whether ``ds`` is quantified or not."""
+    data = ds[name].data
+    if isinstance(data, pint.Quantity):
+        return np.asarray(data.to(unit).magnitude, dtype=np.float64)
+    units = ds[name].attrs.get("units")
+    if units is None:
+        raise ValueError(f"{name} carries no units")
+    return np.asarray(Q_(np.asarray(data, dtype=np.float64), units).to(unit).magnitude)
+
+
+def plain_values(ds: xr.Dataset, name: str) -> np.ndarray:
+    """Values of a counter or label variable, without units."""
+    data = ds[name].data
+    return np.asarray(data.magnitude if isinstance(data, pint.Quantity) else data)
 
 def step_direction(label: str) -> str:
     """``charge``, ``discharge``, ``rest`` or ``other`` for an instrument step label."""
