@@ -1,7 +1,9 @@
 """Cohort statistics: one row of metrics per cell, and per group the mean with its 95 % t-interval.
 
-Every metric comes from the project's metric functions, called through the thin ``_metric_*``
-functions below (one place to switch to :mod:`analysis.metrics` once it exists):
+Every metric comes from the project's metric functions (the ones :mod:`analysis.metrics` calls), applied
+to the per-cycle summary each cell's job has made, through the thin ``_metric_*`` functions below. Each
+cell's job writes them with its per-cycle delivered capacity and CE into a small JSON record
+(:func:`cell_record`); the cohort step reads those records, not the cycler data:
 
 - ``initial_coulombic_efficiency_percent``: CE of the first cycle (:func:`analysis.efficiency.initial_coulombic_efficiency`);
 - ``mean_coulombic_efficiency_percent``: mean CE over every cycle (:func:`analysis.efficiency.average_coulombic_efficiency`);
@@ -19,8 +21,10 @@ The cycles are those of the ingested file (``cycle_definition`` says which defin
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -61,7 +65,7 @@ class Nucleation:
 
 
 # ------------------------------------------------------------------------------------------------
-# the project's metric functions (switch here to analysis.metrics when it is merged)
+# the metric functions: those analysis.metrics calls, applied to the summary the cell job has made
 # ------------------------------------------------------------------------------------------------
 
 def _metric_ice(summary: xr.Dataset) -> pint.Quantity:
@@ -125,71 +129,137 @@ def _number(q: pint.Quantity | None, unit: str) -> float | str:
     return "" if math.isnan(value) else value
 
 
-def cell_metrics(ds: xr.Dataset, summary: xr.Dataset, *, cell: str, group: str, kind: str, reference_cycle: int,
-                 retention_cycle: int, nucleation: Nucleation | None = None) -> dict[str, Any]:
-    """The row of tables/cohort_metrics.csv of one ingested cell (``ds``, its per-cycle ``summary``)."""
-    cycles = summary["cycle"].values
-    capacity = delivered_capacity(summary)
+def _finite(values: np.ndarray) -> list[float | None]:
+    """A JSON list: NaN as null."""
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=float)]
 
-    def retention(cycle: int) -> float | str:
-        if reference_cycle not in cycles or cycle not in cycles:
-            return ""
-        return _number(_metric_retention(capacity, cycle, reference_cycle), "percent")
 
+def _array(values: Iterable[float | None]) -> np.ndarray:
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+
+
+def cell_record(ds: xr.Dataset, summary: xr.Dataset, *, cell: str, kind: str, reference_cycle: int,
+                nucleation: Nucleation | None = None) -> dict[str, Any]:
+    """What the cohort step needs of one ingested cell (``ds``, its per-cycle ``summary``), as plain JSON
+    values: its metrics and its per-cycle delivered capacity and CE. The workflow's ``cell`` job writes it
+    (``results/cells/<cell>_record.json``), so the cohort step reads a few kB per cell, not its cycler data.
+    The group and the cohort's retention cycle are not in it: they are the cohort step's (:func:`metric_row`).
+    """
+    cycles = summary["cycle"].values.astype(int)
     failure = _metric_failure(summary)
     overpotential = None
     if nucleation is not None and kind == "half_cell" and summary.attrs["ce_convention"] == "plating":
         overpotential = _metric_nucleation(ds, nucleation)
     return {
-        "cell": cell, "group": group, "kind": kind, "data_source": ds.attrs["data_source"],
-        "cycle_definition": ds.attrs.get("cycle_definition", "file"), "cycles": int(cycles.size),
-        "reference_cycle": reference_cycle,
+        "cell": cell, "kind": kind, "data_source": ds.attrs["data_source"],
+        "cycle_definition": ds.attrs.get("cycle_definition", "file"), "reference_cycle": int(reference_cycle),
         "initial_coulombic_efficiency_percent": _number(_metric_ice(summary), "percent"),
         "mean_coulombic_efficiency_percent": _number(_metric_mean_ce(summary), "percent"),
         "first_discharge_capacity_mAh": _number(summary["discharge_capacity"].data[0], "mA*h"),
-        "retention_last_percent": retention(int(cycles[-1])),
-        "retention_cycle": retention_cycle,
-        "retention_at_cycle_percent": retention(retention_cycle),
         "failure_cycle": failure[0] if failure else "",
-        "nucleation_overpotential_mV": _number(overpotential, "mV"),
         "failure_reason": failure[1] if failure else "",
+        "nucleation_overpotential_mV": _number(overpotential, "mV"),
+        "cycle": [int(c) for c in cycles],
+        "delivered_capacity_mAh": _finite(delivered_capacity(summary).data.to("mA*h").magnitude),
+        "ce_percent": _finite(summary["coulombic_efficiency"].data.to("percent").magnitude),
     }
 
 
-def cell_traces(summary: xr.Dataset, *, cell: str, group: str, data_source: str, reference_cycle: int,
-                kind: str = "") -> dict[str, np.ndarray | str]:
+def _retention(record: Mapping[str, Any], cycle: int) -> float | str:
+    """Delivered capacity at ``cycle`` over that at the reference cycle (percent, as
+    :func:`analysis.cycling.retention_at` computes it); empty when the data lack either cycle."""
+    cycles = list(record["cycle"])
+    reference = int(record["reference_cycle"])
+    if reference not in cycles or cycle not in cycles:
+        return ""
+    capacity = _array(record["delivered_capacity_mAh"])
+    value = _number(Q_(capacity[cycles.index(cycle)] / capacity[cycles.index(reference)], "dimensionless"), "percent")
+    return value
+
+
+def metric_row(record: Mapping[str, Any], *, group: str, retention_cycle: int) -> dict[str, Any]:
+    """The row of tables/cohort_metrics.csv of one cell's record (:func:`cell_record`)."""
+    cycles = record["cycle"]
+    return {
+        "cell": record["cell"], "group": group, "kind": record["kind"], "data_source": record["data_source"],
+        "cycle_definition": record["cycle_definition"], "cycles": len(cycles),
+        "reference_cycle": record["reference_cycle"],
+        "initial_coulombic_efficiency_percent": record["initial_coulombic_efficiency_percent"],
+        "mean_coulombic_efficiency_percent": record["mean_coulombic_efficiency_percent"],
+        "first_discharge_capacity_mAh": record["first_discharge_capacity_mAh"],
+        "retention_last_percent": _retention(record, int(cycles[-1])) if cycles else "",
+        "retention_cycle": retention_cycle,
+        "retention_at_cycle_percent": _retention(record, retention_cycle),
+        "failure_cycle": record["failure_cycle"],
+        "nucleation_overpotential_mV": record["nucleation_overpotential_mV"],
+        "failure_reason": record["failure_reason"],
+    }
+
+
+def record_trace(record: Mapping[str, Any], *, group: str) -> dict[str, np.ndarray | str]:
     """Per-cycle retention (delivered capacity over the reference cycle's, %; NaN without that cycle)
-    and CE (%) of one cell, for the cohort figures."""
-    cycles = summary["cycle"].values.astype(int)
-    capacity = np.asarray(delivered_capacity(summary).data.to("mA*h").magnitude, dtype=float)
-    ce = np.asarray(summary["coulombic_efficiency"].data.to("percent").magnitude, dtype=float)
-    where = np.flatnonzero(cycles == reference_cycle)
+    and CE (%) of one cell's record, for the cohort figures."""
+    cycles = np.asarray(record["cycle"], dtype=int)
+    capacity = _array(record["delivered_capacity_mAh"])
+    where = np.flatnonzero(cycles == int(record["reference_cycle"]))
     if where.size and capacity[where[0]] > 0:
         retention = 100.0 * capacity / capacity[where[0]]
     else:
         retention = np.full(cycles.size, np.nan)
-    return {"cell": cell, "group": group, "kind": kind, "data_source": data_source, "cycle": cycles,
-            "retention_percent": retention, "ce_percent": ce}
+    return {"cell": record["cell"], "group": group, "kind": record["kind"], "data_source": record["data_source"],
+            "cycle": cycles, "retention_percent": retention, "ce_percent": _array(record["ce_percent"])}
 
 
-def collect(cells: Mapping[str, Mapping[str, Any]], netcdf: Mapping[str, str], *, retention_cycle: int,
-            nucleation: Nucleation | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(metric rows, traces) of every cell, one NetCDF file at a time (sorted by cell id).
+def cell_metrics(ds: xr.Dataset, summary: xr.Dataset, *, cell: str, group: str, kind: str, reference_cycle: int,
+                 retention_cycle: int, nucleation: Nucleation | None = None) -> dict[str, Any]:
+    """The row of tables/cohort_metrics.csv of one ingested cell (``ds``, its per-cycle ``summary``)."""
+    record = cell_record(ds, summary, cell=cell, kind=kind, reference_cycle=reference_cycle, nucleation=nucleation)
+    return metric_row(record, group=group, retention_cycle=retention_cycle)
 
-    ``cells`` maps a cell id to its ``group``, ``kind`` and ``reference_cycle``; ``netcdf`` to its file.
+
+def cell_traces(summary: xr.Dataset, *, cell: str, group: str, data_source: str, reference_cycle: int,
+                kind: str = "") -> dict[str, np.ndarray | str]:
+    """Per-cycle retention and CE of one cell (:func:`record_trace`), from its per-cycle summary."""
+    record = {"cell": cell, "kind": kind, "data_source": data_source, "reference_cycle": int(reference_cycle),
+              "cycle": [int(c) for c in summary["cycle"].values],
+              "delivered_capacity_mAh": _finite(delivered_capacity(summary).data.to("mA*h").magnitude),
+              "ce_percent": _finite(summary["coulombic_efficiency"].data.to("percent").magnitude)}
+    return record_trace(record, group=group)
+
+
+def write_record(record: Mapping[str, Any], path: str | Path) -> Path:
+    """Write a cell's record as JSON (atomically); its path."""
+    from .atomic import atomic_text
+
+    with atomic_text(path) as handle:
+        handle.write(json.dumps(record, sort_keys=True, allow_nan=False) + "\n")
+    return Path(path)
+
+
+def read_record(path: str | Path) -> dict[str, Any]:
+    """A cell's record (:func:`write_record`)."""
+    from .errors import DataError
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError("no record of this cell: run the workflow's cell job first", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not a cell record ({exc.msg})", path=path, row=exc.lineno) from None
+
+
+def collect(cells: Mapping[str, Mapping[str, Any]], records: Mapping[str, str | Path], *,
+            retention_cycle: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(metric rows, traces) of every cell (sorted by cell id), from the records the cell jobs wrote.
+
+    ``cells`` maps a cell id to its ``group``; ``records`` to its record file (:func:`write_record`).
     """
-    from .ingest import load_cell
-
     rows, traces = [], []
     for cell in sorted(cells):
-        meta = cells[cell]
-        ds, summary = load_cell(netcdf[cell])
-        reference = int(meta.get("reference_cycle", 1))
-        rows.append(cell_metrics(ds, summary, cell=cell, group=meta["group"], kind=meta["kind"],
-                                 reference_cycle=reference, retention_cycle=retention_cycle, nucleation=nucleation))
-        traces.append(cell_traces(summary, cell=cell, group=meta["group"], data_source=ds.attrs["data_source"],
-                                  reference_cycle=reference, kind=meta["kind"]))
-        del ds
+        record = read_record(records[cell])
+        group = str(cells[cell]["group"])
+        rows.append(metric_row(record, group=group, retention_cycle=retention_cycle))
+        traces.append(record_trace(record, group=group))
     return rows, traces
 
 

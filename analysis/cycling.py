@@ -26,7 +26,6 @@ from typing import Literal
 
 import numpy as np
 import pint
-import pint_xarray  # noqa: F401
 import xarray as xr
 
 from .cycle_definition import DEFINITIONS as CYCLE_DEFINITIONS, assign_cycles, cycle_flags, flag_note  # noqa: F401

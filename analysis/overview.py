@@ -75,12 +75,14 @@ def file_size(path: str | Path) -> str:
 
 
 def run_cell(cell: str, spec: Mapping[str, Any], *, netcdf: str | Path, cycles: str | Path, figure: str | Path,
-             summary_out: str | Path, inputs: tuple[str, ...] = (), provenance: str = "",
-             steps: Steps | None = None) -> list[Path]:
-    """Ingest ``cell`` as ``spec`` says and write its five outputs and the sidecars; return the paths.
+             summary_out: str | Path, record: str | Path | None = None, nucleation: Mapping[str, float] | None = None,
+             inputs: tuple[str, ...] = (), provenance: str = "", steps: Steps | None = None) -> list[Path]:
+    """Ingest ``cell`` as ``spec`` says and write its outputs and the sidecars; return the paths.
 
-    ``inputs`` are the files recorded in the sidecars besides the cycler file (the code);
-    ``provenance`` is a line for the figure's note (the model run, for reconstructed cells).
+    ``record`` is the cell's JSON record for the cohort step (:func:`analysis.cohort.cell_record`), with
+    the nucleation windows ``nucleation`` (the config's ``cohort.nucleation``); ``inputs`` are the files
+    recorded in the sidecars besides the cycler file (the code); ``provenance`` is a line for the
+    figure's note (the model run, for reconstructed cells).
     """
     from .ingest import ingest
     from .io.netcdf import write_netcdf
@@ -105,12 +107,23 @@ def run_cell(cell: str, spec: Mapping[str, Any], *, netcdf: str | Path, cycles: 
     table = summary_table(summary, int(spec.get("reference_cycle", 1)))
     fig = cell_overview(ds, summary, cell_id=cell, provenance=provenance)
     steps(f"{cell}: figure drawn")
+    facts = None
+    if record is not None:
+        from .cohort import Nucleation, cell_record
+
+        facts = cell_record(ds, summary, cell=cell, kind=spec["kind"], reference_cycle=int(spec.get("reference_cycle", 1)),
+                            nucleation=Nucleation.from_config(nucleation) if nucleation else None)
     written = [write_netcdf(ds, netcdf), write_table(cycle_rows, cycles), write_table(table, summary_out),
                *save_figure(fig, Path(figure))]
+    if facts is not None:
+        from .cohort import write_record
+
+        written.insert(2, write_record(facts, record))
     parameters = {key: spec[key] for key in sorted(spec)}
     if provenance:
         parameters["provenance"] = provenance
-    write_sidecars([str(p) for p in written[2:]], [spec["file"], *inputs], {"cell_id": cell, **parameters},
+    write_sidecars([str(p) for p in written[2:] if p.suffix != ".json"], [spec["file"], *inputs],
+                   {"cell_id": cell, **parameters},
                    spec["data_source"], "cell")
     steps(f"{cell}: wrote {', '.join(str(p) for p in written)}")
     return written
@@ -133,12 +146,15 @@ def run_main(argv: list[str]) -> int:
     parser.add_argument("--cycles", required=True)
     parser.add_argument("--figure", required=True, help="figure path without suffix (PNG and SVG are written)")
     parser.add_argument("--summary", required=True)
+    parser.add_argument("--record", help="the cell's JSON record for the cohort step (analysis.cohort.cell_record)")
+    parser.add_argument("--nucleation", default="", help="nucleation windows of the record, as JSON "
+                        "(the config's cohort.nucleation)")
     parser.add_argument("--inputs", nargs="*", default=[], help="other inputs recorded in the provenance (code)")
     args = parser.parse_args(argv)
     figure = Path(args.figure)
     figure = figure.with_suffix("") if figure.suffix in (".png", ".svg") else figure
     targets = [Path(args.netcdf), Path(args.cycles), Path(args.summary), figure.with_suffix(".png"),
-               figure.with_suffix(".svg")]
+               figure.with_suffix(".svg")] + ([Path(args.record)] if args.record else [])
     try:
         try:
             spec = json.loads(args.spec)
@@ -147,8 +163,13 @@ def run_main(argv: list[str]) -> int:
         if not isinstance(spec, dict):
             raise DataError(f"cells.{args.cell}: expected a mapping of settings")
         provenance = spec.pop("provenance", "")
+        try:
+            nucleation = json.loads(args.nucleation) if args.nucleation else None
+        except json.JSONDecodeError as exc:
+            raise DataError(f"--nucleation is not valid JSON ({exc.msg} at character {exc.pos})") from None
         run_cell(args.cell, spec, netcdf=args.netcdf, cycles=args.cycles, figure=figure, summary_out=args.summary,
-                 inputs=tuple(args.inputs), provenance=provenance, steps=Steps(4))
+                 record=args.record, nucleation=nucleation, inputs=tuple(args.inputs), provenance=provenance,
+                 steps=Steps(4))
     except (DataError, ValueError, KeyError, OSError) as exc:
         for target in targets:
             target.unlink(missing_ok=True)

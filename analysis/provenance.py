@@ -180,7 +180,8 @@ def _netcdf_source(path: Path) -> str:
 def sources_of(path: str | Path) -> set[str]:
     """Data sources of one input file (empty for code, notebooks and config).
 
-    A NetCDF file names its own (attribute ``data_source``); a file with a provenance sidecar
+    A NetCDF file names its own (attribute ``data_source``), so does a cell's record for the cohort step
+    (``results/cells/<cell>_record.json``, key ``data_source``); a file with a provenance sidecar
     inherits the sidecar's; files under ``data/paper``, ``data/reference`` (and the data package)
     are ``paper``, under ``data/measured`` ``measured``, under ``results/reconstructed``
     ``reconstructed``. Any other file raises :class:`DataError`: its source cannot be told.
@@ -189,6 +190,11 @@ def sources_of(path: str | Path) -> set[str]:
     rel = PurePosixPath(_display(path))
     if path.suffix == ".nc":
         return {_netcdf_source(path)}
+    if path.name.endswith("_record.json") and _under(rel, "results/cells"):
+        source = json.loads(path.read_text(encoding="utf-8")).get("data_source")
+        if source not in DATA_SOURCES:
+            raise DataError(f"a cell record without a known data_source (got {source!r})", path=path)
+        return {source}
     side = sidecar_path(path)
     if side.is_file():
         recorded = _load(side).get("data_source")
@@ -289,6 +295,19 @@ def _load(path: str | Path) -> dict[str, Any]:
     return record
 
 
+#: sha256 of files already read by this process, by (path, size, modification time): checking hundreds of
+#: sidecars reads each shared input (the code, a cycler file) once
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _current_sha256(name: str | Path) -> str:
+    stat = Path(name).stat()
+    key = (str(Path(name).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = file_record(name)["sha256"]
+    return _DIGESTS[key]
+
+
 def verify_sidecar(path: str | Path) -> list[str]:
     """What no longer matches in a sidecar: one line per input (or output) that is missing or whose
     sha256 differs from the recorded one. Empty when everything matches. Paths are read relative
@@ -301,7 +320,7 @@ def verify_sidecar(path: str | Path) -> list[str]:
             if not Path(name).is_file():
                 problems.append(f"{path}: {kind[:-1]} {name} is missing")
                 continue
-            now = file_record(name)["sha256"]
+            now = _current_sha256(name)
             if now != entry["sha256"]:
                 problems.append(f"{path}: {kind[:-1]} {name} changed (sha256 {entry['sha256'][:12]}… recorded, "
                                 f"{now[:12]}… on disk)")

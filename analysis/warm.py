@@ -1,12 +1,14 @@
 """A warm start for many short jobs: import the analysis once, fork a process per job.
 
-Every per-cell job of the workflow (``python -m analysis.overview``) spends most of its time importing
-numpy, pandas, xarray, pint and matplotlib (about 1.5–2.5 s of CPU; the cell's own work is a second).
-With hundreds of cells that dominates. So the first job starts a small server that imports those
-modules once and then waits on a Unix socket; each job sends it its arguments, working directory and
-environment, and the server forks a fresh process that runs the job and sends back its output and exit
-code. Every cell still runs in its own process (a fork of the warm one) with the same code and
-outputs as a cold start.
+Every Python step of the workflow (:mod:`analysis.job`: a cell's ingest and overview, a reconstruction,
+a fit, papermill, a provenance sidecar) and every notebook kernel (:mod:`analysis.warm_kernel`) would
+spend most of its time importing numpy, pandas, xarray, pint, scipy, matplotlib, papermill or ipykernel
+(0.5–2.5 s of CPU each; many steps do a second of their own work). With hundreds of cells that
+dominates. So the first job starts a small server that imports those modules once and then waits on a
+Unix socket; each job sends it the function to run, its arguments, working directory, environment and
+its own stdout and stderr (as file descriptors, so the job's output goes live to its log), and the server
+forks a fresh process that runs the job and sends back its exit code. Every job still runs in its own
+process (a fork of the warm one) with the same code and outputs as a cold start.
 
 The server is private to one user, one Python, one copy of the code at one version and the settings that make runs
 reproducible (the socket name hashes the interpreter, the package's folder, its files and their modification
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import socket
@@ -34,9 +35,17 @@ IDLE_SECONDS = 20.0
 #: environment variables that change results or their bytes: a server serves only jobs that agree on them
 PINNED_ENV = ("PYTHONHASHSEED", "SOURCE_DATE_EPOCH", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
               "MPLBACKEND", "PYTHONPATH")
-#: modules the server imports before it forks (what the per-cell job needs)
+#: modules the server imports before it forks: what the workflow's Python steps need (analysis.job), and a
+#: Jupyter kernel's own modules (analysis.warm_kernel). Importing them reads no data, so a fork sees the
+#: files as they are when it runs (tests/test_warm.py checks that no file of the project is opened):
+#: modules that read data when imported (analysis.reconstruct.cells, analysis.inventory) are not here.
+#: analysis.plotting comes before ipykernel: it picks the Agg backend when no kernel is loaded, and a
+#: kernel switches to its inline backend itself.
 PRELOAD = ("analysis.ingest", "analysis.io.netcdf", "analysis.plotting", "analysis.provenance", "analysis.tables",
-           "analysis.overview", "analysis.progress")
+           "analysis.overview", "analysis.progress", "analysis.metrics", "analysis.io.bdf", "analysis.io.btsda_writer",
+           "analysis.reconstruct.parameters", "analysis.reconstruct.simulate", "analysis.reconstruct.models",
+           "analysis.reconstruct.targets", "analysis.cohort", "analysis.cohort_figures", "scipy.optimize", "scipy.stats",
+           "papermill.cli", "ipykernel.kernelapp", "ipykernel.ipkernel")
 
 
 def enabled() -> bool:
@@ -69,10 +78,16 @@ def _receive(conn: socket.socket) -> dict:
     return json.loads(data)
 
 
+#: seconds a job has, once its client is gone, to stop on the KeyboardInterrupt before it is ended
+GRACE_SECONDS = 10.0
+
+
 def _stop_when_client_goes(conn: socket.socket) -> None:
     """Interrupt the job (KeyboardInterrupt in its main thread, so half-written files are cleaned up) when
-    the client closes its end early: Snakemake stopped or killed the job."""
+    the client closes its end early: Snakemake stopped or killed the job. A job that ignores the interrupt
+    (a kernel ignores SIGINT between cells) ends :data:`GRACE_SECONDS` later, with its process group."""
     import _thread
+    import signal
     import threading
 
     def watch() -> None:
@@ -82,19 +97,37 @@ def _stop_when_client_goes(conn: socket.socket) -> None:
             gone = True
         if gone:
             _thread.interrupt_main()
+            time.sleep(GRACE_SECONDS)
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpid(), signal.SIGTERM)  # the job's own subprocesses (e.g. a kernel's)
+            os._exit(130)
 
     threading.Thread(target=watch, daemon=True).start()
 
 
-def serve(path: Path, target: str) -> None:
+def entry_point(target: str) -> Callable[[list[str]], int]:
+    """The function ``module:function`` names."""
+    import importlib
+
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def call(target: str, argv: list[str]) -> int:
+    """Run ``target`` with ``argv`` here (cold); its exit code."""
+    try:
+        return int(entry_point(target)(argv) or 0)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+def serve(path: Path) -> None:
     """Import :data:`PRELOAD`, then fork one process per request until idle for :data:`IDLE_SECONDS`."""
     import importlib
     import signal
 
     for name in PRELOAD:
         importlib.import_module(name)
-    module, function = target.split(":")
-    entry: Callable[[list[str]], int] = getattr(importlib.import_module(module), function)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     temp = path.with_name(path.name + f".{os.getpid()}")
@@ -115,25 +148,28 @@ def serve(path: Path, target: str) -> None:
                 signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
                 server.close()
                 code = 1
-                out = io.StringIO()
                 try:
+                    _, fds, _, _ = socket.recv_fds(conn, 1, 2)  # the client's stdout and stderr
+                    for fd, target in zip(fds, (1, 2)):
+                        os.dup2(fd, target)
+                        os.close(fd)
                     request = _receive(conn)
                     _stop_when_client_goes(conn)
+                    os.setpgid(0, 0)  # a group of its own: ended with its subprocesses if its client goes
                     os.chdir(request["cwd"])
                     os.environ.clear()
                     os.environ.update(request["env"])
-                    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                        try:
-                            code = int(entry(request["argv"]) or 0)
-                        except SystemExit as exc:
-                            code = exc.code if isinstance(exc.code, int) else 1
-                        except BaseException as exc:  # noqa: BLE001 - reported to the client, like a crash
-                            import traceback
+                    try:
+                        code = call(request["target"], request["argv"])
+                    except BaseException as exc:  # noqa: BLE001 - reported like a crash
+                        import traceback
 
-                            traceback.print_exc()
-                            code = 1
-                            del exc
-                    _send(conn, {"output": out.getvalue(), "code": code})
+                        traceback.print_exc()
+                        code = 1
+                        del exc
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    _send(conn, {"code": code})
                 finally:
                     conn.close()
                     os._exit(0)
@@ -163,7 +199,7 @@ def run(argv: list[str], target: str, *, start_timeout: float = 30.0) -> int | N
     path = socket_path()
     conn = _connect(path)
     if conn is None:
-        subprocess.Popen([sys.executable, "-m", "analysis.warm", "--socket", str(path), "--target", target],
+        subprocess.Popen([sys.executable, "-m", "analysis.warm", "--socket", str(path)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
         deadline = time.monotonic() + start_timeout
@@ -173,14 +209,15 @@ def run(argv: list[str], target: str, *, start_timeout: float = 30.0) -> int | N
         if conn is None:
             return None
     try:
-        _send(conn, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
+        sys.stdout.flush()
+        sys.stderr.flush()
+        socket.send_fds(conn, [b"\0"], [sys.stdout.fileno(), sys.stderr.fileno()])  # the job writes to ours
+        _send(conn, {"target": target, "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
         reply = _receive(conn)
     except (OSError, ConnectionError, ValueError):
         return None
     finally:
         conn.close()
-    sys.stdout.write(reply["output"])
-    sys.stdout.flush()
     return int(reply["code"])
 
 
@@ -189,12 +226,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m analysis.warm", description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True)
-    parser.add_argument("--target", required=True, help="module:function called with the job's argv")
     args = parser.parse_args(argv)
     path = Path(args.socket)
     if _connect(path) is not None:  # another job started one first
         return 0
-    serve(path, args.target)
+    serve(path)
     return 0
 
 

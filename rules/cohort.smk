@@ -1,5 +1,8 @@
 # Cohort statistics over every cell of the sample sheet (notebooks/cohort.ipynb): one row of metrics per
 # cell, per group the mean with its 95 % t-interval, and figures by group and beside the paper's cells.
+# It reads each cell's record (results/cells/<cell>_record.json, written by the cell's job), not its cycler
+# data: adding a cell to a run of hundreds costs that cell's job and a step that reads a few kB per cell.
+# The nucleation windows of config cohort.nucleation are the cell jobs' (a change reruns every cell).
 
 COHORT_FIGURES = ["cohort_retention", "cohort_ce", "cohort_vs_paper"]
 
@@ -7,7 +10,7 @@ COHORT_FIGURES = ["cohort_retention", "cohort_ce", "cohort_vs_paper"]
 rule cohort:
     input:
         notebook="notebooks/cohort.ipynb",
-        netcdf=expand("results/cells/{cell}.nc", cell=sorted(CELLS)),
+        records=expand("results/cells/{cell}_record.json", cell=sorted(CELLS)),
         reported="data/paper/reported_values.csv",
         code=ANALYSIS_CODE,
     output:
@@ -16,9 +19,10 @@ rule cohort:
         figures=[reported(f"figures/{stem}.png") for stem in COHORT_FIGURES] + [f"figures/{stem}.svg" for stem in COHORT_FIGURES],
     params:
         rule_name="cohort",
-        config=lambda wildcards: json.dumps({**config["cohort"], **json.loads(cohort_cells())}, sort_keys=True),
+        config=lambda wildcards: json.dumps({**{k: v for k, v in config["cohort"].items() if k != "nucleation"},
+                                             **json.loads(cohort_cells())}, sort_keys=True),
         paths=lambda wildcards, output: json.dumps(
-            {"netcdf_dir": "results/cells", "metrics_out": output.metrics, "groups_out": output.groups,
+            {"records_dir": "results/cells", "metrics_out": output.metrics, "groups_out": output.groups,
              "figure_dir": "figures", "reported_path": "data/paper/reported_values.csv"}, sort_keys=True),
     log:
         notebook="results/notebooks/cohort.ipynb",

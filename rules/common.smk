@@ -27,8 +27,12 @@ verify_manifest(workflow.basedir, Path(workflow.basedir) / MANIFEST)
 # differently from run to run, and a last-bit change moves a vertex of a simplified plot path; the
 # jobs already use the cores in parallel), a fixed hash salt (set and dict order of strings), and no
 # time stamps in outputs.
+# Notebooks run in warm kernels (analysis/warm_kernel.py): the kernel spec "python3" under results/jupyter/
+# (written below) comes first on JUPYTER_PATH.
+JUPYTER_DIR = Path(workflow.basedir, "results", "jupyter")
 shell.prefix(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH" OPENBLAS_NUM_THREADS=1 '
-             'OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0 SOURCE_DATE_EPOCH=0; ')
+             'OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0 SOURCE_DATE_EPOCH=0 '
+             f'JUPYTER_PATH={shlex.quote(str(JUPYTER_DIR))}"${{{{JUPYTER_PATH:+:$JUPYTER_PATH}}}}"; ')
 
 from analysis import __version__ as ANALYSIS_VERSION
 
@@ -61,12 +65,12 @@ def write_code_digest(path=ANALYSIS_CODE[0]):
 # output, with the sha256 of every input of the rule (data, notebook, analysis code), the
 # parameters, the data source (read from the inputs), package versions and the git commit.
 PROVENANCE = (
-    "python -m analysis.provenance --rule={params.rule_name} --data-source auto --params-json {params.config:q}"
+    "python -m analysis.job provenance --rule={params.rule_name} --data-source auto --params-json {params.config:q}"
     " --inputs {input:q} --outputs {output:q}"
 )
-PROVENANCE_PLAIN = "python -m analysis.provenance --rule={params.rule_name} --data-source auto --inputs {input:q} --outputs {output:q}"
+PROVENANCE_PLAIN = "python -m analysis.job provenance --rule={params.rule_name} --data-source auto --inputs {input:q} --outputs {output:q}"
 PAPERMILL = (
-    "python -m papermill {input.notebook:q} {log.notebook:q}"
+    "python -m analysis.job notebook {input.notebook:q} {log.notebook:q}"
     " --kernel python3 --cwd . --no-progress-bar"
     " --parameters_yaml {params.config:q} --parameters_yaml {params.paths:q}"
     f" && {PROVENANCE}"
@@ -117,6 +121,9 @@ from analysis.sheet import SHEET, ingest_spec, read_cells
 CELLS = read_cells(SHEET, root=workflow.basedir, measured_dir=config["measured_dir"])
 write_captions(Path(workflow.basedir, "results", "report"), REGISTRY)
 write_code_digest()
+from analysis.warm_kernel import write_kernel_spec
+
+write_kernel_spec(JUPYTER_DIR)
 
 
 def cell_spec(cell):

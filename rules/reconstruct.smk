@@ -2,7 +2,10 @@
 # files of the paper's cells (model of analysis/reconstruct/), one per protocol run.
 
 
+# The fits and the reconstructions lie on the longest path of a cold run (fit -> reconstruction -> cell ->
+# figure notebooks -> reported-vs-reproduced): they go first when jobs wait for a core.
 rule calibrate:
+    priority: 100
     input:
         model=MODEL_DATA,
         paper=PAPER_DATA,
@@ -16,11 +19,12 @@ rule calibrate:
     conda:
         "../environment.yml"
     shell:
-        "SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.reconstruct.fit --fit {wildcards.fit:q}"
+        "SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.job fit --fit {wildcards.fit:q}"
         " --out {output.result:q} --timing {output.timing:q} > {log:q} 2>&1"
 
 
 rule reconstruct:
+    priority: 50
     input:
         model=MODEL_DATA,
         paper=PAPER_DATA,
@@ -39,7 +43,7 @@ rule reconstruct:
     conda:
         "../environment.yml"
     shell:
-        "SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.reconstruct --protocol {wildcards.protocol:q}"
+        "SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.job reconstruct --protocol {wildcards.protocol:q}"
         " --btsda {output.btsda:q} --bdf {output.bdf:q} --parameters {output.parameters:q}"
         " --overrides {params.overrides:q} > {log:q} 2>&1"
 
@@ -64,6 +68,6 @@ rule reconstruction_calibration:
     conda:
         "../environment.yml"
     shell:
-        f"(SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.reconstruct.calibrate"
+        f"(SUNG2023_CALIBRATION_DIR=results/calibration python -m analysis.job calibration"
         f" --out {{output.table:q}} --choices {{output.choices:q}} --fits {{output.fits:q}}"
         f" {{params.runs}} && {PROVENANCE_PLAIN}) > {{log:q}} 2>&1"

@@ -17,7 +17,7 @@ rule figure_inventory:
     conda:
         "../environment.yml"
     shell:
-        f"(python -m analysis.inventory --panels {{input.panels:q}} --figures {{input.figures:q}} --out {{output.table:q}}"
+        f"(python -m analysis.job inventory --panels {{input.panels:q}} --figures {{input.figures:q}} --out {{output.table:q}}"
         f" && {PROVENANCE_PLAIN}) > {{log:q}} 2>&1"
 
 
@@ -33,5 +33,5 @@ rule provenance_summary:
     conda:
         "../environment.yml"
     shell:
-        f"(python -m analysis.provenance --summary {{output.table:q}} {{input:q}}"
+        f"(python -m analysis.job provenance --summary {{output.table:q}} {{input:q}}"
         f" && {PROVENANCE_PLAIN}) > {{log:q}} 2>&1"

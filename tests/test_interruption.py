@@ -54,10 +54,11 @@ def _temporary_files(copy: Path) -> list[str]:
 
 
 def _papermill_running(pid: int) -> bool:
-    """True when a descendant of ``pid`` runs papermill (read from /proc: no extra dependency)."""
+    """True when a descendant of ``pid`` runs a notebook job (``python -m analysis.job notebook``: papermill in
+    a fork of the warm process; read from /proc: no extra dependency)."""
     children = {pid}
     found = False
-    for _ in range(6):  # snakemake -> shell -> python -m papermill -> kernel: a few levels
+    for _ in range(6):  # snakemake -> shell -> python -m analysis.job notebook: a few levels
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -68,7 +69,7 @@ def _papermill_running(pid: int) -> bool:
                 continue
             if int(fields[1]) in children:  # the parent pid
                 children.add(int(entry.name))
-                found |= b"papermill" in cmdline
+                found |= b"analysis.job notebook" in cmdline or b"papermill" in cmdline
     return found
 
 

@@ -27,7 +27,6 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 import pint
-import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
 from .. import DATA_SOURCES, __version__

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pint
-import pint_xarray  # noqa: F401
 import xarray as xr
 
 from ..atomic import atomic_path

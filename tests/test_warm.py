@@ -1,0 +1,100 @@
+"""The warm process (analysis.warm) behind the workflow's steps (analysis.job) and kernels
+(analysis.warm_kernel): it reads no project file before it forks, a step run through it writes what a
+cold run writes, and a notebook run in a warm kernel has the outputs of a cold kernel."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import job, warm, warm_kernel
+
+ROOT = Path(__file__).resolve().parents[1]
+PINNED = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+          "MKL_NUM_THREADS": "1"}
+
+
+def test_preloading_opens_no_file_of_the_project():
+    """A fork must see data, config and results as they are when it runs: the imports read none of them."""
+    script = f"""
+import sys
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str):
+        opened.append(args[0])
+sys.addaudithook(hook)
+import importlib
+from analysis.warm import PRELOAD
+for name in PRELOAD:
+    importlib.import_module(name)
+root = {str(ROOT)!r}
+bad = sorted({{p for p in opened if p.startswith((root + "/data", root + "/config", root + "/results",
+                                                 root + "/tables", root + "/figures", "data/", "config/",
+                                                 "results/"))}})
+print("\\n".join(bad))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **PINNED})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"opened while preloading: {done.stdout}"
+
+
+def test_every_step_names_a_function_that_exists():
+    for step, target in job.STEPS.items():
+        assert callable(warm.entry_point(target)), step
+
+
+def test_an_unknown_step_is_refused_with_its_usage():
+    done = subprocess.run([sys.executable, "-m", "analysis.job", "nonsense"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "usage: python -m analysis.job {cell," in done.stderr
+
+
+def test_the_kernel_spec_runs_the_warm_kernel(tmp_path):
+    path = warm_kernel.write_kernel_spec(tmp_path)
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    assert path == tmp_path / "kernels" / "python3" / "kernel.json"
+    assert spec["argv"][1:] == ["-m", "analysis.warm_kernel", "-f", "{connection_file}"]
+    assert spec["language"] == "python" and spec["interrupt_mode"] == "message"
+    mtime = path.stat().st_mtime_ns
+    warm_kernel.write_kernel_spec(tmp_path)  # same content: not rewritten (no rerun, no new timestamp)
+    assert path.stat().st_mtime_ns == mtime
+
+
+def _outputs(path: Path) -> list:
+    """Every output of an executed notebook, its own folder's name replaced by OUT."""
+    nb = json.loads(path.read_text(encoding="utf-8").replace(str(path.parent), "OUT"))
+    return [(o.get("output_type"), o.get("name"), o.get("data"), o.get("text"))
+            for cell in nb["cells"] for o in cell.get("outputs", [])]
+
+
+@pytest.mark.parametrize("notebook", ["porosity"])
+def test_a_notebook_in_a_warm_kernel_has_the_outputs_of_a_cold_kernel(tmp_path, notebook):
+    """Tables, printed text and the figures' PNG in the executed notebook: byte for byte the same."""
+    warm_kernel.write_kernel_spec(tmp_path / "jupyter")
+    env = {**os.environ, **PINNED}
+    runs = {}
+    for name, extra in (("cold", {"COMPENDIUM_WARM": "0"}),
+                        ("warm", {"COMPENDIUM_WARM": "1", "JUPYTER_PATH": str(tmp_path / "jupyter")})):
+        out = tmp_path / name
+        out.mkdir()
+        done = subprocess.run(
+            [sys.executable, "-m", "analysis.job", "notebook", f"notebooks/{notebook}.ipynb", str(out / "run.ipynb"),
+             "--kernel", "python3", "--cwd", ".", "--no-progress-bar",
+             "-p", "table_out", str(out / "table.csv"), "-p", "steps_out", str(out / "steps.csv"),
+             "-p", "uncertainty_out", str(out / "uncertainty.csv"), "-p", "figure_png", str(out / "figure.png"),
+             "-p", "mc_samples", "2000"],
+            cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        runs[name] = out
+    cold, warm_run = _outputs(runs["cold"] / "run.ipynb"), _outputs(runs["warm"] / "run.ipynb")
+    assert any(o[2] and "image/png" in o[2] for o in cold)  # the comparison covers a figure
+    assert warm_run == cold
+    for name in ("table.csv", "steps.csv", "uncertainty.csv", "figure.png", "figure.svg"):
+        assert (runs["warm"] / name).read_bytes() == (runs["cold"] / name).read_bytes(), name
