@@ -3,13 +3,14 @@
 #               and the static site of the executed notebooks (results/site/index.html)
 #   make test   the same set-up, then the test suite (what CI runs; the browser tests need chromium:
 #               `make browser` installs it with apt when missing)
+#   make test-fast  the unit tests only (no workflow, no notebook): a minute, for every edit
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SNAKEMAKE_ARGS ?=
 
-.PHONY: all reproduce report site browser test lab lint dry-run clean install
+.PHONY: all reproduce report site browser test test-fast lab lint dry-run clean install
 
 all: reproduce report site
 
@@ -43,6 +44,10 @@ browser:
 ## unit tests, notebook runs, one end-to-end workflow run in a temporary copy, browser tests
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## unit tests of analysis/ and the data: no workflow run, no notebook (tests marked `slow` are left out)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 ## open the notebooks in JupyterLab
 lab: $(STAMP)

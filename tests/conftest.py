@@ -65,14 +65,25 @@ def _fit_all(directory: Path) -> None:
         done.add(name)
 
 
+def _needs_workflow(session: pytest.Session) -> bool:
+    return any("workflow_copy" in getattr(item, "fixturenames", ()) for item in session.items)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def calibration_dir(tmp_path_factory) -> Path:
-    """The model's fitted parameters, computed once per test session (as the workflow's calibrate rule
-    does) into a temporary folder that every reconstruction of the tests reads."""
+def calibration_dir(request, tmp_path_factory) -> Path:
+    """The model's fitted parameters, which every reconstruction of the tests reads.
+
+    When the session runs the workflow anyway (a test uses ``workflow_copy``), they are the fits of that
+    run (results/calibration of the built copy, made by the workflow's calibrate rule); otherwise (e.g.
+    ``make test-fast``) they are computed once for the session, as that rule does, into a temporary folder.
+    """
     from analysis.reconstruct import parameters as PM
 
-    directory = tmp_path_factory.mktemp("calibration")
-    _fit_all(directory)
+    if _needs_workflow(request.session):
+        directory = request.getfixturevalue("workflow_copy") / "results" / "calibration"
+    else:
+        directory = tmp_path_factory.mktemp("calibration")
+        _fit_all(directory)
     previous = os.environ.get(PM.CALIBRATION_ENV)
     os.environ[PM.CALIBRATION_ENV] = str(directory)
     yield directory
