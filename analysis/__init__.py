@@ -21,6 +21,7 @@ One module per concept:
 - :mod:`analysis.provenance` sidecars with input hashes, parameters, versions and commit
 - :mod:`analysis.manifest`   sha256 manifest of data/, verified before every run
 - :mod:`analysis.plotting`   the one figure style, source notes, deterministic PNG/SVG output
+- :mod:`analysis.explorer`   the explorer notebook's views of any ingested cell, and its widgets
 - :mod:`analysis.paths`      the repository root, the working directory of every notebook
 """
 

@@ -338,6 +338,24 @@ def cycle_curves(ds: xr.Dataset, cycle: int, *, area: pint.Quantity | None = Non
     return out
 
 
+def largest_voltage_first_and_later(ds: xr.Dataset, *,
+                                    steps: xr.Dataset | None = None) -> tuple[pint.Quantity, pint.Quantity | None]:
+    """Largest |voltage| (mV) of the first step that passes current, and of all the later ones.
+
+    Rests are left out. A symmetric Li/X/Li cell whose first plating onto X holds an alloying plateau
+    shows it as a first value well above the later ones (Fig 4g). The later value is None when the data
+    have one such step only; the first is 0 mV when they have none.
+    """
+    steps = step_table(ds) if steps is None else steps
+    active = [k for k in range(steps.sizes["step"]) if str(steps["direction"].values[k]) != "rest"]
+    first = step_curve(ds, active[0], steps=steps)["voltage"].to("mV") if active else Q_(np.zeros(1), "mV")
+    later = (np.concatenate([step_curve(ds, k, steps=steps)["voltage"].to("mV").magnitude for k in active[1:]])
+             if len(active) > 1 else np.zeros(0))
+    first_abs = Q_(float(np.max(np.abs(first.magnitude))), "mV")
+    later_abs = Q_(float(np.max(np.abs(later))), "mV") if later.size else None
+    return first_abs, later_abs
+
+
 def available_cycles(wanted: list[int], summary: xr.Dataset) -> tuple[list[int], str]:
     """The ``wanted`` cycles that ``summary`` (or any Dataset with a ``cycle`` coordinate) has, plus its
     last cycle if some are missing; and a note saying so for the figure ('' if none is missing)."""

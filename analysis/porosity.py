@@ -391,6 +391,51 @@ def uncertainty_budget(
     return budget
 
 
+#: Columns of the uncertainty table (tables/porosity_uncertainty.csv).
+UNCERTAINTY_COLUMNS = ["layer", "method", "statistic", "input", "value", "unit"]
+
+
+def uncertainty_rows(
+    methods: Mapping[str, tuple[PorosityInputs, Assumptions, Mapping[str, Mapping[str, pint.Quantity]]]],
+    sd: InputUncertainty, *, samples: int, seed: int, level: float = 0.95,
+) -> tuple[list[dict[str, object]], dict[str, dict[str, tuple[float, float, float]]]]:
+    """The rows of the uncertainty table, and each method's (nominal, low, high) porosity per layer (percent).
+
+    ``methods`` maps a name to ``(inputs, assumptions, nominal breakdown)``. Per method and layer, the rows
+    hold the nominal porosity, the statistics of :func:`summarize` over ``samples`` draws of
+    :func:`sample_inputs` (seeded) with the central ``level`` interval, the linear standard deviation (root
+    sum of squares of :func:`uncertainty_budget`) and each input's contribution to it, all in percent. Then
+    come the assumed standard deviations and the Monte Carlo settings, with method ``assumption``.
+    """
+    rows: list[dict[str, object]] = []
+    intervals: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for method, (inputs, a, nominal) in methods.items():
+        draws = layer_breakdown(sample_inputs(inputs, sd, samples, seed), scale_carbon_volume=a.scale_carbon_volume)
+        budget = uncertainty_budget(inputs, sd, scale_carbon_volume=a.scale_carbon_volume)
+        for layer in LAYERS:
+            stats = summarize(draws[layer]["porosity"].to("percent"), level=level)
+            linear = sum(budget[name][layer].to("percent").magnitude ** 2 for name in budget) ** 0.5
+            intervals.setdefault(method, {})[layer] = (float(nominal[layer]["porosity"].to("percent").magnitude),
+                                                       float(stats["low"].magnitude), float(stats["high"].magnitude))
+            entries = {"nominal": nominal[layer]["porosity"].to("percent"), **stats, "linear_sd": Q_(linear, "percent")}
+            for statistic, value in entries.items():
+                rows.append({"layer": layer, "method": method, "statistic": statistic, "input": "",
+                             "value": value.to("percent").magnitude, "unit": "percent"})
+            for name in budget:
+                rows.append({"layer": layer, "method": method, "statistic": "linear_sd_contribution", "input": name,
+                             "value": budget[name][layer].to("percent").magnitude, "unit": "percent"})
+    for name, value in (("sinp_cnt_thickness", sd.sinp_cnt_thickness), ("li3_75si_cnt_thickness", sd.li3_75si_cnt_thickness),
+                        ("electrode_mass_relative", Q_(sd.electrode_mass_relative, "dimensionless")),
+                        ("carbon_true_density", sd.carbon_true_density), ("si_true_density", sd.si_true_density),
+                        ("li3_75si_true_density", sd.li3_75si_true_density), ("electrode_area", sd.electrode_area)):
+        rows.append({"layer": "both", "method": "assumption", "statistic": "assumed_sd", "input": name,
+                     "value": value.magnitude, "unit": f"{value.units:~P}" or "dimensionless"})
+    for statistic, setting in (("samples", samples), ("seed", seed), ("interval_level", level)):
+        rows.append({"layer": "both", "method": "assumption", "statistic": statistic, "input": "",
+                     "value": setting, "unit": "dimensionless"})
+    return rows, intervals
+
+
 # --------------------------------------------------------------------------------------------
 # Result tables (rows of plain values, units written out, in Table S2's order)
 # --------------------------------------------------------------------------------------------

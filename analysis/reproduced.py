@@ -126,3 +126,42 @@ def combine(paths: Iterable[str | Path]) -> list[dict[str, str]]:
             seen[key] = path
             rows.append(row)
     return sorted(rows, key=lambda r: (r["location"], r["id"], r["cell"]))
+
+
+#: The porosities of SI Table S2 among the reported values: (layer of the porosity table, reported id).
+TABLE_S2_POROSITIES = (("SiNP-CNT", "porosity_sinp_cnt"), ("Li3.75Si-CNT", "porosity_li375si_cnt"))
+
+
+def table_s2_rows(reported: Mapping[str, Any], path: str | Path) -> list[dict[str, Any]]:
+    """Rows of the two porosities of SI Table S2, recomputed from the table's own inputs.
+
+    ``path`` is the table notebooks/porosity.ipynb writes (``tables/table_s2_porosity.csv``); its
+    ``recomputed_value`` is compared with the printed porosity, tolerance half the printed digit
+    (0.05 %), data source paper. Booleans are written ``"true"``/``"false"``, as in rows read back from
+    files, so that these rows sort and write like :func:`combine`'s.
+    """
+    with open(path, encoding="utf-8", newline="") as handle:
+        s2 = {(r["layer"], r["quantity"]): r for r in csv.DictReader(handle)}
+    rows = []
+    for layer, rid in TABLE_S2_POROSITIES:
+        r = s2[(layer, "porosity")]
+        row = compare(reported, rid, Q_(float(r["recomputed_value"]), r["unit"]), Q_(0.05, "percent"),
+                      data_source="paper", cell=f"{layer} (Table S2)", notebook="porosity",
+                      how="Table S2 recomputed from its printed inputs (analysis.porosity); tolerance half the printed digit")
+        rows.append({k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()})
+    return rows
+
+
+def tolerance_ratio(row: Mapping[str, Any]) -> float:
+    """|difference| / tolerance of one row (as :func:`compare` makes it, or as read back from a file).
+
+    NaN where the data cannot give the value; for a zero tolerance (counts) 0 when equal, else infinity.
+    A row within its tolerance gives at most 1: a bound the paper prints ("> 250 h") is met on its side
+    whatever the distance.
+    """
+    value = row["reproduced_value"]
+    if value in ("", None) or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    d, t = abs(float(row["difference"])), float(row["tolerance"])
+    q = d / t if t > 0 else (0.0 if d == 0 else math.inf)
+    return min(q, 1.0) if row["within_tolerance"] in ("true", True) else q

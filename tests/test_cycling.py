@@ -134,3 +134,31 @@ def test_available_cycles_adds_the_last_cycle_and_says_so():
     assert available_cycles([1, 3], summary) == ([1, 3], "")
     assert available_cycles([1, 10, 50], summary) == ([1, 4], "cycle(s) 10, 50 not in the data; last cycle 4 shown")
     assert available_cycles([4, 10], summary) == ([4], "cycle(s) 10 not in the data; last cycle 4 shown")
+
+
+def _symmetric_cell(steps: list[tuple[str, float, float]]):
+    """Records of a symmetric cell: per step (label, current A, voltage V), 20 records of 60 s."""
+    n = 20
+    columns = {"test_time_second": np.arange(n * len(steps)) * 60.0,
+               "voltage_volt": np.concatenate([np.linspace(0.0, v, n) for _, _, v in steps]),
+               "current_ampere": np.repeat([i for _, i, _ in steps], n),
+               "cycle_count": np.ones(n * len(steps), dtype=int),
+               "step_count": np.repeat(np.arange(1, len(steps) + 1), n),
+               "step_type": np.repeat([label for label, _, _ in steps], n)}
+    return build_dataset(columns, source_file="sym.csv", format="synthetic", instrument="none", reader="tests",
+                         data_source="reconstructed")
+
+
+def test_largest_voltage_of_the_first_step_and_of_the_later_ones():
+    from analysis.cycling import largest_voltage_first_and_later
+
+    # a rest at 0.5 V between the steps is left out; the first plating dips to -0.2 V
+    ds = _symmetric_cell([("Rest", 0.0, 0.5), ("CC_DChg", -1e-4, -0.2), ("Rest", 0.0, 0.5), ("CC_Chg", 1e-4, 0.05),
+                          ("CC_DChg", -1e-4, -0.04)])
+    first, later = largest_voltage_first_and_later(ds)
+    assert first.units == Q_(1, "mV").units and first.magnitude == pytest.approx(200.0)
+    assert later.to("V").magnitude == pytest.approx(0.05)
+    first, later = largest_voltage_first_and_later(_symmetric_cell([("CC_DChg", -1e-4, -0.03)]))
+    assert first == Q_(30.0, "mV") and later is None
+    first, later = largest_voltage_first_and_later(_symmetric_cell([("Rest", 0.0, 0.5)]))
+    assert first == Q_(0.0, "mV") and later is None

@@ -153,3 +153,33 @@ def test_comparison_rows_cover_every_cell(paper_tables):
     by_key = {(r["layer"], r["quantity"]): r for r in rows}
     assert by_key[(P.LI375SI_CNT, "carbon_volume_scaled")]["first_principles_value"] == pytest.approx(0.000015 / 2.1)
     assert "crystal" in by_key[(P.LI375SI_CNT, "active_true_density")]["first_principles_basis"]
+
+
+def test_uncertainty_rows_hold_every_statistic_and_the_settings(paper_tables):
+    table_s2, reported, constants = paper_tables
+    a = P.Assumptions.table_s2()
+    inputs = P.resolve_inputs(table_s2, reported, constants, a)
+    nominal = P.layer_breakdown(inputs, scale_carbon_volume=a.scale_carbon_volume)
+    methods = {"table_s2_arithmetic": (inputs, a, nominal)}
+    rows, intervals = P.uncertainty_rows(methods, _sd(), samples=500, seed=3, level=0.9)
+    assert rows == P.uncertainty_rows(methods, _sd(), samples=500, seed=3, level=0.9)[0]  # seeded
+    assert all(list(row) == P.UNCERTAINTY_COLUMNS for row in rows)
+    draws = P.layer_breakdown(P.sample_inputs(inputs, _sd(), 500, 3), scale_carbon_volume=a.scale_carbon_volume)
+    budget = P.uncertainty_budget(inputs, _sd(), scale_carbon_volume=a.scale_carbon_volume)
+    for layer in P.LAYERS:
+        by_statistic = {r["statistic"]: r["value"] for r in rows if r["layer"] == layer and r["input"] == ""}
+        stats = P.summarize(draws[layer]["porosity"].to("percent"), level=0.9)
+        assert by_statistic["nominal"] == pytest.approx(nominal[layer]["porosity"].to("percent").magnitude)
+        for statistic in ("mean", "sd", "median", "low", "high"):
+            assert by_statistic[statistic] == pytest.approx(stats[statistic].magnitude)
+        contributions = {r["input"]: r["value"] for r in rows
+                         if r["layer"] == layer and r["statistic"] == "linear_sd_contribution"}
+        assert set(contributions) == set(budget)
+        assert by_statistic["linear_sd"] == pytest.approx(np.sqrt(sum(v ** 2 for v in contributions.values())))
+        assert intervals["table_s2_arithmetic"][layer] == pytest.approx(
+            tuple(float(by_statistic[k]) for k in ("nominal", "low", "high")))
+    settings = {r["statistic"]: r["value"] for r in rows if r["method"] == "assumption" and r["input"] == ""}
+    assert settings == {"samples": 500, "seed": 3, "interval_level": 0.9}
+    assumed = {r["input"]: (r["value"], r["unit"]) for r in rows if r["statistic"] == "assumed_sd"}
+    assert assumed["li3_75si_cnt_thickness"] == (0.15, "µm")
+    assert assumed["electrode_mass_relative"] == (0.05, "dimensionless")

@@ -1,11 +1,13 @@
 """analysis.reproduced: rows of the reported-vs-reproduced table, with units and tolerances."""
 
 import csv
+import math
 
 import pint
 import pytest
 
-from analysis.reproduced import COLUMNS, combine, compare, read_rows, reported_values, write_rows
+from analysis.reproduced import (COLUMNS, combine, compare, read_rows, reported_values, table_s2_rows, tolerance_ratio,
+                                 write_rows)
 from analysis.units import Q_
 
 
@@ -73,3 +75,30 @@ def test_write_and_combine_sorted_and_duplicates_refused(tmp_path, reported):
     (tmp_path / "bad.csv").write_text("id,value\nx,1\n", encoding="utf-8")
     with pytest.raises(ValueError, match="columns"):
         read_rows(tmp_path / "bad.csv")
+
+
+def test_table_s2_rows_compare_the_recomputed_porosities(tmp_path, reported):
+    table = tmp_path / "table_s2.csv"
+    table.write_text("layer,quantity,unit,recomputed_value\nSiNP-CNT,porosity,percent,58.54600554\n"
+                     "SiNP-CNT,layer_volume,cm^3,1.57e-4\nLi3.75Si-CNT,porosity,percent,11.2\n", encoding="utf-8")
+    rows = table_s2_rows(reported, table)
+    assert [(r["id"], r["cell"]) for r in rows] == [("porosity_sinp_cnt", "SiNP-CNT (Table S2)"),
+                                                    ("porosity_li375si_cnt", "Li3.75Si-CNT (Table S2)")]
+    assert all(set(r) == set(COLUMNS) and r["data_source"] == "paper" and r["notebook"] == "porosity" for r in rows)
+    assert [r["within_tolerance"] for r in rows] == ["true", "false"]  # 11.2 % is 0.2 from the printed 11.0 %
+    assert rows[1]["difference"] == pytest.approx(0.2) and rows[1]["tolerance"] == pytest.approx(0.05)
+
+
+def test_tolerance_ratio(reported):
+    assert tolerance_ratio(_row(reported, value=Q_(96.425, "percent"))) == pytest.approx(0.5)
+    assert tolerance_ratio(_row(reported, value=Q_(96.5, "percent"))) == pytest.approx(2.0)
+    assert math.isnan(tolerance_ratio(_row(reported, "retention_fc_il_200", value=Q_(float("nan"), "percent"))))
+    # a zero tolerance: 0 when equal, infinite otherwise; a bound met on its side counts as within (at most 1)
+    assert tolerance_ratio(_row(reported, "cycle_life_hc_il", value=Q_(250, "h"), tolerance=Q_(0, "h"))) == 0.0
+    assert tolerance_ratio(_row(reported, "cycle_life_hc_il", value=Q_(240, "h"), tolerance=Q_(0, "h"))) == math.inf
+    assert tolerance_ratio(_row(reported, "cycle_life_hc_il", value=Q_(258, "h"), tolerance=Q_(0, "h"),
+                                bound="lower")) == 1.0
+    # rows read back from a file: strings
+    read = {"reproduced_value": "96.5", "difference": "0.1", "tolerance": "0.05", "within_tolerance": "false"}
+    assert tolerance_ratio(read) == pytest.approx(2.0)
+    assert math.isnan(tolerance_ratio({**read, "reproduced_value": ""}))
