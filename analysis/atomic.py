@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
+
+
+#: set when the job this process runs was stopped from outside (analysis.warm: its client is gone): from then
+#: on no file is put in place, so nothing appears after Snakemake has removed a killed job's outputs
+CANCELLED = threading.Event()
+
+
+def cancel() -> None:
+    """Stop putting files in place in this process (every later :func:`atomic_path` fails)."""
+    CANCELLED.set()
 
 
 def _umask() -> int:
@@ -30,6 +41,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield temp
         os.chmod(temp, 0o666 & ~_umask())
+        if CANCELLED.is_set():
+            raise KeyboardInterrupt(f"{path}: not written, the job was stopped")
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)

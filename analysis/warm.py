@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .atomic import cancel
+
 IDLE_SECONDS = 20.0
 #: environment variables that change results or their bytes: a server serves only jobs that agree on them
 PINNED_ENV = ("PYTHONHASHSEED", "SOURCE_DATE_EPOCH", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
@@ -78,6 +80,12 @@ def _receive(conn: socket.socket) -> dict:
     return json.loads(data)
 
 
+#: the first byte a job sends its client: the server has accepted the connection and forked
+ACCEPTED = b"+"
+#: seconds a client waits for :data:`ACCEPTED` before it runs the job itself (a server that was just exiting
+#: on its idle timeout may leave a connection in its queue unanswered)
+ACCEPT_TIMEOUT = 20.0
+
 #: seconds a job has, once its client is gone, to stop on the KeyboardInterrupt before it is ended
 GRACE_SECONDS = 10.0
 
@@ -96,6 +104,7 @@ def _stop_when_client_goes(conn: socket.socket) -> None:
         except OSError:
             gone = True
         if gone:
+            cancel()  # no output is put in place from now on (Snakemake may be removing them)
             _thread.interrupt_main()
             time.sleep(GRACE_SECONDS)
             with contextlib.suppress(OSError):
@@ -149,6 +158,7 @@ def serve(path: Path) -> None:
                 server.close()
                 code = 1
                 try:
+                    conn.sendall(ACCEPTED)
                     _, fds, _, _ = socket.recv_fds(conn, 1, 2)  # the client's stdout and stderr
                     for fd, target in zip(fds, (1, 2)):
                         os.dup2(fd, target)
@@ -209,13 +219,22 @@ def run(argv: list[str], target: str, *, start_timeout: float = 30.0) -> int | N
         if conn is None:
             return None
     try:
+        conn.settimeout(ACCEPT_TIMEOUT)
+        if conn.recv(1) != ACCEPTED:
+            return None
+        conn.settimeout(None)
         sys.stdout.flush()
         sys.stderr.flush()
         socket.send_fds(conn, [b"\0"], [sys.stdout.fileno(), sys.stderr.fileno()])  # the job writes to ours
         _send(conn, {"target": target, "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
-        reply = _receive(conn)
     except (OSError, ConnectionError, ValueError):
-        return None
+        conn.close()
+        return None  # nothing has run: the caller runs the job itself
+    try:
+        reply = _receive(conn)
+    except (OSError, ConnectionError, ValueError) as exc:  # the job ended without a reply: it failed
+        print(f"error: the job ended without an exit code ({exc})", file=sys.stderr)
+        return 1
     finally:
         conn.close()
     return int(reply["code"])

@@ -65,6 +65,23 @@ def _fit_all(directory: Path) -> None:
         done.add(name)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_kernels(tmp_path_factory):
+    """Notebooks that tests run with papermill get the workflow's warm kernels (analysis/warm_kernel.py:
+    the same outputs as a cold kernel, tests/test_warm.py, without ~2 s of imports per notebook)."""
+    from analysis.warm_kernel import write_kernel_spec
+
+    folder = tmp_path_factory.mktemp("jupyter")
+    write_kernel_spec(folder)
+    previous = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder), *([previous] if previous else [])])
+    yield folder
+    if previous is None:
+        os.environ.pop("JUPYTER_PATH", None)
+    else:
+        os.environ["JUPYTER_PATH"] = previous
+
+
 def _needs_workflow(session: pytest.Session) -> bool:
     return any("workflow_copy" in getattr(item, "fixturenames", ()) for item in session.items)
 

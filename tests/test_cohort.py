@@ -28,7 +28,6 @@ from synthetic import cycling_records
 
 ROOT = Path(__file__).resolve().parents[1]
 end_to_end = pytest.mark.slow
-GENERATED = {".venv", ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 COHORT_FIGURES = [f"figures/cohort_{stem}.{ext}" for stem in ("retention", "ce", "vs_paper") for ext in ("png", "svg")]
 
 
@@ -104,13 +103,6 @@ def test_figure_notes_name_measured_and_reconstructed_cells_apart():
 
 # ------------------------------------------------------------------------------------------------ end to end
 
-def _ignore(folder, names):
-    skip = {n for n in names if n in GENERATED or n.endswith(".egg-info") or n == "report.html"}
-    if Path(folder).name in ("figures", "tables") and Path(folder).parent == ROOT:
-        skip |= {n for n in names if n != "README.md"}
-    return skip
-
-
 def snakemake(copy: Path, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=copy, capture_output=True, text=True)
     assert result.returncode == 0, f"snakemake {' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
@@ -141,11 +133,12 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A copy of the repository whose sheet lists, after the paper's cells, a lab's files (outside it)."""
+def lab(tmp_path_factory, workflow_copy):
+    """A copy of the session's built workflow (the paper's reproduction, as after `make`) whose sheet then
+    lists, after the paper's cells, a lab's files (outside the repository)."""
     base = tmp_path_factory.mktemp("cohort")
     copy, files = base / "repo", base / "lab files"
-    shutil.copytree(ROOT, copy, ignore=_ignore)
+    shutil.copytree(workflow_copy, copy, symlinks=True)  # file times kept: the copy is up to date
     files.mkdir()
     for k, ice in enumerate((0.90, 0.91, 0.92), start=1):  # three replicates: ICE 90-92 %, then 99 %
         write_lab_file(files / f"il_{k}.csv", [ice] + [0.99] * 5, fade=0.01)
@@ -163,7 +156,7 @@ def lab(tmp_path_factory):
     targets = ["tables/cohort_metrics.csv", "tables/cohort_groups.csv", *COHORT_FIGURES,
                *[f"{kind}/cells/{cell}_{suffix}" for cell in ("lab_il_1", "lab_il_2", "lab_il_3", "lab_bare")
                  for kind, suffix in (("figures", "overview.png"), ("tables", "summary.csv"))]]
-    snakemake(copy)  # bare, as a new user runs it: the paper's reproduction and the lab's cells
+    snakemake(copy)  # bare, as a user runs it: the lab's cells, the cohort step and what lists every output
     assert digests(files) == before, "the workflow wrote into the lab's folder"
     return copy, files, targets
 
