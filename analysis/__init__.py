@@ -25,12 +25,21 @@ One module per concept:
 - :mod:`analysis.paths`      the repository root, the working directory of every notebook
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("sung2023-compendium")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed package's metadata when first asked for (importing
+    importlib.metadata costs every short command, e.g. each workflow step's launcher, 25 ms)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("sung2023-compendium")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        value = "0+unknown"
+    globals()["__version__"] = value
+    return value
 
 #: The kinds of data the compendium keeps apart. Every figure names one of them. ``computed``:
 #: from physical laws and literature constants (``data/reference/``), not from the paper's numbers

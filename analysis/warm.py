@@ -209,13 +209,15 @@ def run(argv: list[str], target: str, *, start_timeout: float = 30.0) -> int | N
     path = socket_path()
     conn = _connect(path)
     if conn is None:
-        subprocess.Popen([sys.executable, "-m", "analysis.warm", "--socket", str(path)],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        server = subprocess.Popen([sys.executable, "-m", "analysis.warm", "--socket", str(path)],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
         deadline = time.monotonic() + start_timeout
         while conn is None and time.monotonic() < deadline:
             time.sleep(0.05)
             conn = _connect(path)
+            if conn is None and server.poll() is not None and not path.exists():
+                break  # it could not start (e.g. an import failed) and no other server took its place
         if conn is None:
             return None
     try:

@@ -6,6 +6,7 @@
 
 
 rule cell:
+    priority: 40  # on the longest path of a cold run (rules/reconstruct.smk)
     input:
         data=lambda wildcards: cell_spec(wildcards.cell)["file"],
         code=ANALYSIS_CODE,

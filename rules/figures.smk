@@ -6,6 +6,7 @@ for _notebook in FIGURE_NOTEBOOKS:
     rule:
         name:
             f"figures_{_notebook}"
+        priority: 30  # on the longest path of a cold run (rules/reconstruct.smk)
         input:
             notebook=f"notebooks/{_notebook}.ipynb",
             netcdf=[f"results/cells/{cell}.nc" for cell in figure_cells(_notebook).values()],

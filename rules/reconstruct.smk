@@ -2,8 +2,9 @@
 # files of the paper's cells (model of analysis/reconstruct/), one per protocol run.
 
 
-# The fits and the reconstructions lie on the longest path of a cold run (fit -> reconstruction -> cell ->
-# figure notebooks -> reported-vs-reproduced): they go first when jobs wait for a core.
+# The fits, the reconstructions, the cells and the figure notebooks lie on the longest path of a cold run
+# (fit -> reconstruction -> cell -> figure notebook -> reported-vs-reproduced): when jobs wait for a core
+# they go first, in that order (priorities 100, 50, 40, 30); the notebooks that need no cell fill the gaps.
 rule calibrate:
     priority: 100
     input:

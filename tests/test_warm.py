@@ -99,3 +99,23 @@ def test_a_notebook_in_a_warm_kernel_has_the_outputs_of_a_cold_kernel(tmp_path, 
     assert warm_run == cold
     for name in ("table.csv", "steps.csv", "uncertainty.csv", "figure.png", "figure.svg"):
         assert (runs["warm"] / name).read_bytes() == (runs["cold"] / name).read_bytes(), name
+
+
+def test_a_server_that_cannot_start_costs_no_wait(tmp_path):
+    """When the warm process cannot start (here: its interpreter is a program that exits at once), the step
+    runs cold at once instead of waiting for a server that never comes."""
+    import time
+
+    script = ("import sys, time\nfrom analysis import warm\n"
+              "sys.executable = '/bin/false'\n"
+              "t = time.monotonic()\ncode = warm.run(['x'], 'analysis.job:main')\n"
+              "print(code, round(time.monotonic() - t, 1))\n")
+    env = {**os.environ, **PINNED, "COMPENDIUM_WARM": "1", "PYTHONPATH": str(ROOT),
+           "TMPDIR": str(tmp_path)}  # a socket of its own
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    code, waited = done.stdout.split()
+    assert code == "None"  # the caller runs the step itself
+    assert float(waited) < 15 and time.monotonic() - started < 60
