@@ -54,7 +54,7 @@ def _fit_all(directory: Path) -> None:
         ready = [f for f in fits if f not in done and f not in running and set(fits[f].after) <= done]
         while ready and len(running) < 2:
             name = ready.pop(0)
-            running[name] = subprocess.Popen([sys.executable, "-m", "analysis.reconstruct.fit", "--fit", name,
+            running[name] = subprocess.Popen([sys.executable, "-m", "analysis.job", "fit", "--fit", name,
                                               "--out", str(directory / f"{name}.json")], cwd=ROOT, env=env,
                                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         name = next(iter(running))
@@ -82,6 +82,31 @@ def warm_kernels(tmp_path_factory):
         os.environ["JUPYTER_PATH"] = previous
 
 
+def _fit_inputs_digest() -> str:
+    """sha256 of everything a fit reads: the code of analysis/ and the data of data/model and data/paper."""
+    digest = hashlib.sha256()
+    for folder, pattern in (("analysis", "*.py"), ("data/model", "*"), ("data/paper", "*"), ("data", "datapackage.json")):
+        for path in sorted((ROOT / folder).rglob(pattern) if folder != "data" else (ROOT / folder).glob(pattern)):
+            if path.is_file():
+                digest.update(f"{path.relative_to(ROOT)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _cached_fits(cache, tmp_path_factory) -> Path:
+    """The fits for the code and data as they are: from pytest's cache folder when an earlier session made
+    them from the same files (the same inputs give the same bytes, tests/test_fit.py), else made now."""
+    key = _fit_inputs_digest()
+    try:
+        directory = cache.mkdir(f"calibration-{key}")
+    except (OSError, AttributeError):  # no cache (-p no:cacheprovider): a temporary folder
+        directory = tmp_path_factory.mktemp("calibration")
+    from analysis.reconstruct import parameters as PM
+
+    if not all((directory / f"{name}.json").is_file() for name in PM.fits()):
+        _fit_all(directory)
+    return directory
+
+
 def _needs_workflow(session: pytest.Session) -> bool:
     return any("workflow_copy" in getattr(item, "fixturenames", ()) for item in session.items)
 
@@ -92,15 +117,15 @@ def calibration_dir(request, tmp_path_factory) -> Path:
 
     When the session runs the workflow anyway (a test uses ``workflow_copy``), they are the fits of that
     run (results/calibration of the built copy, made by the workflow's calibrate rule); otherwise (e.g.
-    ``make test-fast``) they are computed once for the session, as that rule does, into a temporary folder.
+    ``make test-fast``) they are computed as that rule does, once for given code and data: pytest's cache
+    folder keeps them under the sha256 of the fits' inputs, so the next session reuses them.
     """
     from analysis.reconstruct import parameters as PM
 
     if _needs_workflow(request.session):
         directory = request.getfixturevalue("workflow_copy") / "results" / "calibration"
     else:
-        directory = tmp_path_factory.mktemp("calibration")
-        _fit_all(directory)
+        directory = _cached_fits(request.config.cache, tmp_path_factory)
     previous = os.environ.get(PM.CALIBRATION_ENV)
     os.environ[PM.CALIBRATION_ENV] = str(directory)
     yield directory

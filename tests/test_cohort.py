@@ -238,6 +238,7 @@ def test_reading_a_large_file_prints_its_progress(tmp_path):
     assert quiet.getvalue() == ""
 
 
+@end_to_end  # cold and warm commands
 def test_the_warm_path_gives_the_bytes_of_a_cold_run_and_its_errors(tmp_path):
     """python -m analysis.overview through the warm process (analysis.warm) and cold: same files, same exit codes."""
     import os

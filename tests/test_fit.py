@@ -83,6 +83,7 @@ def test_every_fit_of_the_session_met_its_targets(calibration_dir):
     assert coupled["identifiability"]["rank"] == 8  # eight parameters, eight targets, all constrained
 
 
+@pytest.mark.slow  # two fits in subprocesses
 def test_a_fit_gives_the_same_bytes_twice(tmp_path, calibration_dir):
     outputs = []
     for k in range(2):

@@ -519,6 +519,7 @@ def test_ingest_refuses_a_bad_spec_naming_the_key(name, tmp_path, capsys):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow  # a command per case
 @pytest.mark.parametrize("name", ["nda-magic-then-garbage", "btsda-nan-run", "utf16-with-bom"])
 def test_ingest_command_prints_one_line_and_no_traceback(name, tmp_path):
     """As the workflow runs it: a separate Python process."""
@@ -599,6 +600,7 @@ def _dry_run_with(copy: Path, old: str, new: str) -> subprocess.CompletedProcess
         config.write_text(original, encoding="utf-8")
 
 
+@pytest.mark.slow  # a Snakemake dry run per case
 @pytest.mark.parametrize("name", sorted(CONFIG_CASES))
 def test_bad_config_is_refused_by_a_dry_run(name, repo_copy):
     old, new, words = CONFIG_CASES[name]
@@ -615,6 +617,7 @@ def test_bad_config_is_refused_by_a_dry_run(name, repo_copy):
     assert _outputs(repo_copy) == before
 
 
+@pytest.mark.slow  # a Snakemake dry run
 def test_a_missing_measured_file_names_its_row(repo_copy):
     old, new, _ = CONFIG_CASES["measured-file-missing"]
     result = _dry_run_with(repo_copy, old, new)

@@ -78,6 +78,7 @@ def test_profile_sizes_only_rules_that_exist():
     assert not stale, f"{PROFILE.name} sizes rules the workflow does not define: {sorted(stale)}"
 
 
+@pytest.mark.slow  # a Snakemake dry run
 def test_dry_run_plans_every_job(dry_run):
     block = dry_run.split("Job stats:", 1)[1].split("total", 1)[0]
     counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.M)}
@@ -94,6 +95,7 @@ def test_dry_run_plans_every_job(dry_run):
 MESSAGE_RULES = {"cell"}
 
 
+@pytest.mark.slow  # a Snakemake dry run
 def test_dry_run_requests_the_profile_resources(dry_run):
     profile = _profile()
     jobs = _requested(dry_run)

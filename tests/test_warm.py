@@ -15,10 +15,12 @@ import pytest
 from analysis import job, warm, warm_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
+slow = pytest.mark.slow  # subprocesses, a warm process, notebooks
 PINNED = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
           "MKL_NUM_THREADS": "1"}
 
 
+@slow
 def test_preloading_opens_no_file_of_the_project():
     """A fork must see data, config and results as they are when it runs: the imports read none of them."""
     script = f"""
@@ -49,6 +51,7 @@ def test_every_step_names_a_function_that_exists():
         assert callable(warm.entry_point(target)), step
 
 
+@slow
 def test_an_unknown_step_is_refused_with_its_usage():
     done = subprocess.run([sys.executable, "-m", "analysis.job", "nonsense"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
@@ -74,6 +77,7 @@ def _outputs(path: Path) -> list:
             for cell in nb["cells"] for o in cell.get("outputs", [])]
 
 
+@slow
 @pytest.mark.parametrize("notebook", ["porosity"])
 def test_a_notebook_in_a_warm_kernel_has_the_outputs_of_a_cold_kernel(tmp_path, notebook):
     """Tables, printed text and the figures' PNG in the executed notebook: byte for byte the same."""
@@ -101,6 +105,7 @@ def test_a_notebook_in_a_warm_kernel_has_the_outputs_of_a_cold_kernel(tmp_path, 
         assert (runs["warm"] / name).read_bytes() == (runs["cold"] / name).read_bytes(), name
 
 
+@slow
 def test_a_server_that_cannot_start_costs_no_wait(tmp_path):
     """When the warm process cannot start (here: its interpreter is a program that exits at once), the step
     runs cold at once instead of waiting for a server that never comes."""
