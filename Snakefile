@@ -37,3 +37,10 @@ rule all:
         rules.deformation_map.output,
         rules.figure_inventory.output,
         rules.provenance_summary.output,
+
+
+# The warm process of the jobs (analysis/warm.py) starts importing as soon as the run starts.
+onstart:
+    from analysis.warm import start as start_warm_process
+
+    start_warm_process()

@@ -130,7 +130,7 @@ def call(target: str, argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 
 
-def serve(path: Path) -> None:
+def serve(path: Path, lock_fd: int | None = None) -> None:
     """Import :data:`PRELOAD`, then fork one process per request until idle for :data:`IDLE_SECONDS`."""
     import importlib
     import signal
@@ -144,6 +144,8 @@ def serve(path: Path) -> None:
     os.chmod(temp, 0o600)
     server.listen(64)
     os.replace(temp, path)  # visible only once it accepts
+    if lock_fd is not None:
+        os.close(lock_fd)  # clients waiting for this server may connect now
     mine = os.stat(path).st_ino
     server.settimeout(IDLE_SECONDS)
     try:
@@ -188,6 +190,7 @@ def serve(path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             if os.stat(path).st_ino == mine:  # not a newer server's socket of the same name
                 path.unlink()
+                path.with_name(path.name + ".lock").unlink(missing_ok=True)
         server.close()
 
 
@@ -201,25 +204,78 @@ def _connect(path: Path) -> socket.socket | None:
     return conn
 
 
-def run(argv: list[str], target: str, *, start_timeout: float = 30.0) -> int | None:
+#: seconds a client waits for a server that is starting (its imports take a few seconds)
+START_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    """The lock file beside the socket, opened and locked; None after :data:`START_TIMEOUT` (a server that
+    is starting holds it)."""
+    import fcntl
+
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    yield None
+                    return
+                time.sleep(0.02)
+        yield handle
+
+
+def _spawn(path: Path, lock) -> subprocess.Popen:
+    """Start a server that holds ``lock`` (the same open file, passed down) until it accepts connections."""
+    return subprocess.Popen([sys.executable, "-m", "analysis.warm", "--socket", str(path), "--lock-fd",
+                             str(lock.fileno())], pass_fds=(lock.fileno(),),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def connect() -> socket.socket | None:
+    """A connection to the warm server, started if none runs; None when none can be reached.
+
+    A server holds the lock file beside its socket while it imports, so clients that find no server wait
+    for the one being started instead of starting another; if it dies first, the lock is released and the
+    client runs its job itself.
+    """
+    path = socket_path()
+    conn = _connect(path)
+    if conn is not None:
+        return conn
+    with _lock(path) as lock:
+        conn = _connect(path)  # a server finished starting while we waited for the lock
+        if conn is not None or lock is None:
+            return conn
+        _spawn(path, lock)
+    with _lock(path):  # free once the server accepts connections, or has died
+        return _connect(path)
+
+
+def start() -> None:
+    """Start the warm server now, if none runs, without waiting for it (the workflow's ``onstart``: its
+    imports overlap with Snakemake's start instead of delaying the first jobs)."""
+    if not enabled():
+        return
+    path = socket_path()
+    if _connect(path) is None:
+        with _lock(path) as lock:
+            if lock is not None and _connect(path) is None:
+                _spawn(path, lock)
+
+
+def run(argv: list[str], target: str) -> int | None:
     """Run ``target`` (``module:function`` taking argv) with ``argv`` in a fork of the warm server, printing
     its output; start the server if none runs. None when no server can be reached (run it cold then)."""
     if not enabled():
         return None
-    path = socket_path()
-    conn = _connect(path)
+    conn = connect()
     if conn is None:
-        server = subprocess.Popen([sys.executable, "-m", "analysis.warm", "--socket", str(path)],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)
-        deadline = time.monotonic() + start_timeout
-        while conn is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-            conn = _connect(path)
-            if conn is None and server.poll() is not None and not path.exists():
-                break  # it could not start (e.g. an import failed) and no other server took its place
-        if conn is None:
-            return None
+        return None
     try:
         conn.settimeout(ACCEPT_TIMEOUT)
         if conn.recv(1) != ACCEPTED:
@@ -247,11 +303,12 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m analysis.warm", description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True)
+    parser.add_argument("--lock-fd", type=int, help="a locked file to close once connections are accepted")
     args = parser.parse_args(argv)
     path = Path(args.socket)
     if _connect(path) is not None:  # another job started one first
         return 0
-    serve(path)
+    serve(path, args.lock_fd)
     return 0
 
 

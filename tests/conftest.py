@@ -125,7 +125,7 @@ def calibration_dir(request, tmp_path_factory) -> Path:
     if _needs_workflow(request.session):
         directory = request.getfixturevalue("workflow_copy") / "results" / "calibration"
     else:
-        directory = _cached_fits(request.config.cache, tmp_path_factory)
+        directory = _cached_fits(getattr(request.config, "cache", None), tmp_path_factory)
     previous = os.environ.get(PM.CALIBRATION_ENV)
     os.environ[PM.CALIBRATION_ENV] = str(directory)
     yield directory
