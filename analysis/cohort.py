@@ -6,13 +6,17 @@ cell's job writes them with its per-cycle delivered capacity and CE into a small
 (:func:`cell_record`); the cohort step reads those records, not the cycler data:
 
 - ``initial_coulombic_efficiency_percent``: CE of the first cycle (:func:`analysis.efficiency.initial_coulombic_efficiency`);
-- ``mean_coulombic_efficiency_percent``: mean CE over every cycle (:func:`analysis.efficiency.average_coulombic_efficiency`);
+- ``mean_coulombic_efficiency_percent``: mean CE over every cycle that is not odd
+  (:func:`analysis.efficiency.average_coulombic_efficiency`); ``odd_cycles`` counts the cycles left out: those
+  :func:`analysis.cycling.cycle_flags` flags (no half-cycle of one direction, e.g. a test stopped in the middle
+  of its last cycle, or several of one direction), whose CE would mean nothing;
 - ``first_discharge_capacity_mAh``: discharge capacity of the first cycle;
 - ``retention_last_percent`` and ``retention_at_cycle_percent``: the *delivered* capacity (discharge for a
   full cell; stripped, i.e. charge, for a plating half-cell or symmetric cell: the numerator of its CE)
   of the last cycle and of cycle ``retention_cycle`` over that of the cell's reference cycle
   (:func:`analysis.cycling.retention_at`); empty when the data do not reach the cycle;
-- ``failure_cycle``: the first cycle that looks like a failure (:func:`analysis.cycling.failure_cycle`), empty if none;
+- ``failure_cycle``: the first cycle that is not odd and looks like a failure (:func:`analysis.cycling.failure_cycle`),
+  empty if none;
 - ``nucleation_overpotential_mV`` (plating half-cells only): the first dip of the first plating, i.e. the first
   discharge step that goes below 0 V (:func:`analysis.overpotential.nucleation_dips`).
 
@@ -35,7 +39,7 @@ from .units import Q_
 
 #: Columns of tables/cohort_metrics.csv, in order.
 METRIC_COLUMNS = (
-    "cell", "group", "kind", "data_source", "cycle_definition", "cycles", "reference_cycle",
+    "cell", "group", "kind", "data_source", "cycle_definition", "cycles", "odd_cycles", "reference_cycle",
     "initial_coulombic_efficiency_percent", "mean_coulombic_efficiency_percent", "first_discharge_capacity_mAh",
     "retention_last_percent", "retention_cycle", "retention_at_cycle_percent", "failure_cycle",
     "nucleation_overpotential_mV", "failure_reason",
@@ -72,6 +76,14 @@ def _metric_ice(summary: xr.Dataset) -> pint.Quantity:
     from .efficiency import initial_coulombic_efficiency
 
     return initial_coulombic_efficiency(summary)
+
+
+def _regular(summary: xr.Dataset) -> xr.Dataset:
+    """The cycles of ``summary`` that are not odd (its ``cycle_flag`` is empty; all of them without flags)."""
+    if "cycle_flag" not in summary:
+        return summary
+    keep = np.flatnonzero(np.asarray(summary["cycle_flag"].values, dtype=str) == "")
+    return summary.isel(cycle=keep)
 
 
 def _metric_mean_ce(summary: xr.Dataset) -> pint.Quantity:
@@ -146,7 +158,8 @@ def cell_record(ds: xr.Dataset, summary: xr.Dataset, *, cell: str, kind: str, re
     The group and the cohort's retention cycle are not in it: they are the cohort step's (:func:`metric_row`).
     """
     cycles = summary["cycle"].values.astype(int)
-    failure = _metric_failure(summary)
+    regular = _regular(summary)
+    failure = _metric_failure(regular) if regular.sizes["cycle"] else None
     overpotential = None
     if nucleation is not None and kind == "half_cell" and summary.attrs["ce_convention"] == "plating":
         overpotential = _metric_nucleation(ds, nucleation)
@@ -154,7 +167,9 @@ def cell_record(ds: xr.Dataset, summary: xr.Dataset, *, cell: str, kind: str, re
         "cell": cell, "kind": kind, "data_source": ds.attrs["data_source"],
         "cycle_definition": ds.attrs.get("cycle_definition", "file"), "reference_cycle": int(reference_cycle),
         "initial_coulombic_efficiency_percent": _number(_metric_ice(summary), "percent"),
-        "mean_coulombic_efficiency_percent": _number(_metric_mean_ce(summary), "percent"),
+        "mean_coulombic_efficiency_percent": _number(_metric_mean_ce(regular), "percent")
+        if regular.sizes["cycle"] else "",
+        "odd_cycles": int(summary.sizes["cycle"] - regular.sizes["cycle"]),
         "first_discharge_capacity_mAh": _number(summary["discharge_capacity"].data[0], "mA*h"),
         "failure_cycle": failure[0] if failure else "",
         "failure_reason": failure[1] if failure else "",
@@ -183,7 +198,7 @@ def metric_row(record: Mapping[str, Any], *, group: str, retention_cycle: int) -
     return {
         "cell": record["cell"], "group": group, "kind": record["kind"], "data_source": record["data_source"],
         "cycle_definition": record["cycle_definition"], "cycles": len(cycles),
-        "reference_cycle": record["reference_cycle"],
+        "odd_cycles": record.get("odd_cycles", 0), "reference_cycle": record["reference_cycle"],
         "initial_coulombic_efficiency_percent": record["initial_coulombic_efficiency_percent"],
         "mean_coulombic_efficiency_percent": record["mean_coulombic_efficiency_percent"],
         "first_discharge_capacity_mAh": record["first_discharge_capacity_mAh"],

@@ -61,6 +61,26 @@ def test_cell_metrics_of_a_known_full_cell():
     assert short["retention_at_cycle_percent"] == ""  # the data do not reach cycle 50
 
 
+def test_an_odd_last_cycle_is_counted_and_left_out_of_mean_ce_and_failure():
+    """A test stopped after the charge of its last cycle: that cycle has no discharge (CE 0 %), is flagged
+    odd by the cycle definition, and neither lowers the mean CE nor counts as a failure."""
+    from analysis.cycling import cycle_flags
+    from analysis.ingest import with_flags
+
+    ds = cycling_records(full_cell([0.9] + [0.99] * 5), dt=60.0)
+    ds.attrs.update(data_source="measured")
+    cycle = np.asarray(ds["cycle_count"].data.magnitude, dtype=int)
+    discharging = (cycle == cycle.max()) & (np.asarray(ds["current_ampere"].data.magnitude) < 0)
+    ds = ds.isel(record=np.flatnonzero(~discharging))  # the last discharge never happened
+    summary = with_flags(cycle_summary(ds, convention="full_cell"), cycle_flags(ds, convention="full_cell"))
+    assert summary["cycle_flag"].values[-1] != "" and (summary["cycle_flag"].values[:-1] == "").all()
+    row = cell_metrics(ds, summary, cell="c1", group="g", kind="full_cell", reference_cycle=1, retention_cycle=3)
+    assert (row["cycles"], row["odd_cycles"]) == (6, 1)
+    assert row["mean_coulombic_efficiency_percent"] == pytest.approx((90 + 4 * 99) / 5, rel=1e-9)
+    assert row["failure_cycle"] == ""  # the missing discharge is not a short
+    assert row["initial_coulombic_efficiency_percent"] == pytest.approx(90.0, rel=1e-9)
+
+
 def test_group_statistics_use_the_t_interval_and_leave_one_cell_groups_without_spread():
     values = [90.0, 91.0, 93.5]
     got = mean_interval(values)
