@@ -67,10 +67,10 @@ def read_registry(path: str | Path | None = None) -> list[dict[str, str]]:
 
 def validate_registry(path: str | Path | None = None, datapackage: str | Path | None = None) -> list[dict[str, str]]:
     """Rows of the registry, checked against its schema and for consistency; one-line DataError otherwise."""
-    from .tables import load_schema
+    from .tables import load_schema, read_rows
 
     path = _path(path)
-    rows = _read_records(path, load_schema("figures", datapackage))
+    rows = read_rows(path, load_schema("figures", datapackage), quoted_newlines=True)  # captions span lines
     for row in rows:
         n = int(row["_row"])
         if not OUTPUT.match(row["output"]):
@@ -88,47 +88,6 @@ def validate_registry(path: str | Path | None = None, datapackage: str | Path | 
         if len({r["data"] for r in group}) > 1:
             raise DataError(f"{panel}: its outputs name different data classes", path=path, column="data",
                             row=int(group[-1]["_row"]))
-    return rows
-
-
-def _read_records(path: Path, schema) -> list[dict[str, str]]:
-    """Like :func:`analysis.tables.read_rows`, for a file whose quoted cells may span lines."""
-    from .tables import _check_cell
-
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", path=path) from None
-    if "\r" in text:
-        raise DataError("carriage return in file: use \\n line ends", path=path)
-    reader = csv.reader(text.splitlines(keepends=True))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise DataError("empty file: expected a header row", path=path) from None
-    for name in schema.names:
-        if name not in header:
-            raise DataError(f"missing column (header has: {', '.join(header)})", path=path, column=name)
-    rows, seen = [], {}
-    for number, cells in enumerate(reader, start=1):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise DataError(f"expected {len(header)} cells, found {len(cells)}", path=path, row=number)
-        row = {h: c.strip() for h, c in zip(header, cells)}
-        for f in schema.fields:
-            _check_cell(row[f.name], f, path=path, row=number)
-        key = tuple(row[k] for k in schema.primary_key)
-        if key in seen:
-            raise DataError(f"duplicate key {key} (first at row {seen[key]})", path=path,
-                            column=schema.primary_key[-1], row=number)
-        seen[key] = number
-        row["_row"] = str(number)
-        rows.append(row)
-    if not rows:
-        raise DataError("no data rows", path=path)
     return rows
 
 

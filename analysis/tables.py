@@ -85,8 +85,12 @@ def _schema_from_descriptor(schema: Mapping[str, Any]) -> Schema:
     return Schema(fields=tuple(fields), primary_key=tuple([key] if isinstance(key, str) else key))
 
 
-def read_rows(path: str | Path, schema: Schema) -> list[dict[str, str]]:
-    """Rows of a CSV file as dicts of raw text (exact as printed), validated against ``schema``."""
+def read_rows(path: str | Path, schema: Schema, *, quoted_newlines: bool = False) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts of raw text (exact as printed), validated against ``schema``.
+
+    With ``quoted_newlines`` a quoted cell may span lines (the file must then use ``\n`` line ends);
+    rows are still numbered by record.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", path=path)
@@ -94,7 +98,9 @@ def read_rows(path: str | Path, schema: Schema) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"not UTF-8 text (byte {exc.start})", path=path) from None
-    lines = text.splitlines()
+    if quoted_newlines and "\r" in text:
+        raise DataError("carriage return in file: use \\n line ends", path=path)
+    lines = text.splitlines(keepends=quoted_newlines)
     if not lines:
         raise DataError("empty file: expected a header row", path=path)
     reader = csv.reader(lines)

@@ -34,10 +34,10 @@ def write_kernel_spec(folder: Path, python: str = sys.executable) -> Path:
     path = Path(folder, "kernels", "python3", "kernel.json")
     text = json.dumps(kernel_spec(python), indent=1, sort_keys=True) + "\n"
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        from .atomic import atomic_text
+
+        with atomic_text(path) as handle:
+            handle.write(text)
     return path
 
 

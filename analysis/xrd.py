@@ -167,8 +167,10 @@ def fd3m_allowed(hkl: Sequence[int]) -> bool:
     return parities == {0} and (h + k + l) % 4 == 0
 
 
-#: Mott–Bethe constant m_e e² / (8π² ε0 h²) in Å⁻¹ (CODATA 2018), turning the electron scattering factors of
-#: pymatgen's table into X-ray form factors: f = Z − MOTT_BETHE · s² · f_e(s).
+#: The inverse of the Mott–Bethe constant m_e e² / (8π ε0 h²), i.e. 8π² a0 with a0 the Bohr radius, in Å
+#: (0.529177 Å gives 41.7821...), turning the electron scattering factors of pymatgen's table into X-ray form
+#: factors: f = Z − MOTT_BETHE · s² · f_e(s), s = sin θ / λ in Å⁻¹. The value is the one pymatgen's
+#: XRDCalculator uses, so that this check and pymatgen differ only in what they compute, not in a constant.
 MOTT_BETHE = 41.78214
 
 
