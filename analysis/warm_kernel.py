@@ -52,6 +52,10 @@ def kernel_main(argv: list[str]) -> int:
     pd.set_option("display.max_columns", 20)
     app = IPKernelApp.instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
     app.initialize(argv)
+    # Its parent is the warm process, which exits when idle while the kernel may still run: ipykernel's
+    # parent poller would then shut the kernel down. Its life is tied to its client instead (analysis.warm
+    # ends a job whose client is gone).
+    app.poller = None
     # The inline backend, with the hooks that show each cell's figures (the warm process chose Agg).
     app.shell.enable_matplotlib("inline")
     app.start()

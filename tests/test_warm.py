@@ -124,3 +124,45 @@ def test_a_server_that_cannot_start_costs_no_wait(tmp_path):
     code, waited = done.stdout.split()
     assert code == "None"  # the caller runs the step itself
     assert float(waited) < 15 and time.monotonic() - started < 60
+
+
+@slow
+def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
+    """The warm process exits when idle, possibly while a notebook's kernel (its fork) still runs a long
+    cell: the kernel must go on (ipykernel's parent poller would shut it down once it is orphaned)."""
+    import signal
+    import time
+
+    import jupyter_client
+
+    warm_kernel.write_kernel_spec(tmp_path / "jupyter")
+    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "TMPDIR", "COMPENDIUM_WARM")}
+    os.environ.update(JUPYTER_PATH=str(tmp_path / "jupyter"), TMPDIR=str(tmp_path), COMPENDIUM_WARM="1")
+    import tempfile
+
+    tempfile.tempdir = None  # the socket of a warm process of its own, in tmp_path
+    km = jupyter_client.KernelManager(kernel_name="python3")
+    try:
+        km.start_kernel(cwd=str(ROOT))
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=120)
+        printed = []
+        reply = kc.execute_interactive("import os; print(os.getppid())", timeout=60, output_hook=printed.append)
+        assert reply["content"]["status"] == "ok"
+        server = int("".join(o["content"].get("text", "") for o in printed).strip())  # the kernel's parent
+        assert b"analysis.warm" in Path(f"/proc/{server}/cmdline").read_bytes()
+        os.kill(server, signal.SIGTERM)  # as when it exits idle; its forks (this kernel) are not killed
+        time.sleep(3)  # the poller checks every second
+        outputs = []
+        reply = kc.execute_interactive("print(6 * 7)", timeout=60, output_hook=outputs.append)
+        assert reply["content"]["status"] == "ok"
+        assert any(o["content"].get("text", "").strip() == "42" for o in outputs)
+    finally:
+        km.shutdown_kernel(now=True)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        tempfile.tempdir = None
