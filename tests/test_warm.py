@@ -136,13 +136,13 @@ def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
     import jupyter_client
 
     warm_kernel.write_kernel_spec(tmp_path / "jupyter")
-    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "TMPDIR", "COMPENDIUM_WARM")}
-    os.environ.update(JUPYTER_PATH=str(tmp_path / "jupyter"), TMPDIR=str(tmp_path), COMPENDIUM_WARM="1")
-    import tempfile
-
-    tempfile.tempdir = None  # the socket of a warm process of its own, in tmp_path
+    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "COMPENDIUM_WARM")}
+    os.environ.update(JUPYTER_PATH=str(tmp_path / "jupyter"), COMPENDIUM_WARM="1")
     km = jupyter_client.KernelManager(kernel_name="python3")
     try:
+        probe = warm.connect()  # the warm process of this code and environment, started if none runs
+        assert probe is not None, "no warm process could be started"
+        probe.close()
         km.start_kernel(cwd=str(ROOT))
         kc = km.client()
         kc.start_channels()
@@ -165,4 +165,3 @@ def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        tempfile.tempdir = None
