@@ -41,13 +41,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium npm; \
 	  else echo "chromium or npm missing: sudo apt-get install chromium npm"; fi; }
 
+# the tests run in one pytest-xdist worker per CPU (PYTEST_WORKERS=0: in this process); a test that waits
+# (a browser, a server) leaves its CPU to another
+PYTEST_WORKERS ?= logical
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist worksteal)
+
 ## unit tests, notebook runs, one end-to-end workflow run in a temporary copy, browser tests
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 ## unit tests of analysis/ and the data: no workflow run, no notebook (tests marked `slow` are left out)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 ## open the notebooks in JupyterLab
 lab: $(STAMP)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -99,11 +100,14 @@ def _cached_fits(cache, tmp_path_factory) -> Path:
     try:
         directory = cache.mkdir(f"calibration-{key}")
     except (OSError, AttributeError):  # no cache (-p no:cacheprovider): a temporary folder
-        directory = tmp_path_factory.mktemp("calibration")
+        directory = shared_folder(tmp_path_factory) / "calibration"
+        directory.mkdir(exist_ok=True)
     from analysis.reconstruct import parameters as PM
 
-    if not all((directory / f"{name}.json").is_file() for name in PM.fits()):
-        _fit_all(directory)
+    with open(directory / ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist's workers: one computes the fits, the others wait
+        if not all((directory / f"{name}.json").is_file() for name in PM.fits()):
+            _fit_all(directory)
     return directory
 
 
@@ -149,22 +153,50 @@ def _data_digest(copy: Path) -> dict[str, str]:
             for p in sorted((copy / "data").rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="session")
-def workflow_copy(tmp_path_factory) -> Path:
-    """The repository copied to a temporary folder, after one cold bare `snakemake` (as the README says).
+def shared_folder(tmp_path_factory) -> Path:
+    """The temporary folder every process of this test session shares: with pytest-xdist (``make test``
+    runs the tests in one worker per CPU), the parent of the workers' own folders."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
-    Built once per test session and shared by the end-to-end tests (tests/test_workflow.py,
-    tests/test_browser.py); the run must not write into data/. While developing, COMPENDIUM_BUILT_COPY
-    names a copy built before (kept from an earlier session's temporary folder) to skip the cold run.
-    """
-    if os.environ.get("COMPENDIUM_BUILT_COPY"):  # development only: a copy already built by this fixture
-        return Path(os.environ["COMPENDIUM_BUILT_COPY"])
-    copy = tmp_path_factory.mktemp("compendium") / "repo"
+
+def _build(copy: Path) -> str:
+    """The repository copied to ``copy`` and built with a cold bare `snakemake`: "ok", or what went wrong."""
     shutil.copytree(ROOT, copy, ignore=_ignore)
     before = _data_digest(copy)
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "snakemake"], cwd=copy, capture_output=True, text=True)
-    assert result.returncode == 0, f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    if result.returncode != 0:
+        return f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     print(f"\ncold workflow run: {time.perf_counter() - start:.1f} s")
-    assert _data_digest(copy) == before, "the workflow wrote into data/"
+    if _data_digest(copy) != before:
+        return "the workflow wrote into data/"
+    return "ok"
+
+
+@pytest.fixture(scope="session")
+def workflow_copy(tmp_path_factory) -> Path:
+    """The repository copied to a temporary folder, after one cold bare `snakemake` (as the README says).
+
+    Built once per test session, by whichever worker needs it first (the others wait for it), and shared
+    by the end-to-end tests (tests/test_workflow.py, tests/test_browser.py, ...). It is read only: a test
+    that runs Snakemake or changes a file does so in its own copy (tests/copies.py), so tests on other
+    workers never see a half-changed copy. The run must not write into data/. While developing,
+    COMPENDIUM_BUILT_COPY names a copy built before (kept from an earlier session) to skip the cold run.
+    """
+    if os.environ.get("COMPENDIUM_BUILT_COPY"):  # development only: a copy already built by this fixture
+        return Path(os.environ["COMPENDIUM_BUILT_COPY"])
+    shared = shared_folder(tmp_path_factory)
+    copy, status = shared / "compendium" / "repo", shared / "compendium.status"
+    with open(shared / "compendium.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build; the other workers wait here until it is done
+        if not status.exists():
+            try:
+                message = _build(copy)
+            except Exception as error:  # noqa: BLE001 - every worker reports the same failure
+                message = f"building the workflow copy failed: {error!r}"
+            status.write_text(message, encoding="utf-8")
+    message = status.read_text(encoding="utf-8")
+    if message != "ok":
+        pytest.fail(message)
     return copy

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from analysis.registry import PANEL, read_registry
+from copies import linked_copy
 
 pytestmark = pytest.mark.slow
 
@@ -150,13 +151,12 @@ def check_report(browser, report: Path, panels: dict[str, dict[str, list[str]]],
 
 
 @pytest.fixture(scope="module")
-def report(workflow_copy):
-    path = workflow_copy / "report.html"
-    if not path.is_file():
-        result = subprocess.run([sys.executable, "-m", "snakemake", "--report", "report.html"], cwd=workflow_copy,
-                                capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr[-2000:]
-    return path
+def report(workflow_copy, tmp_path_factory):
+    copy = linked_copy(workflow_copy, tmp_path_factory.mktemp("report") / "repo")  # the built copy stays as it is
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--report", "report.html"], cwd=copy,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return copy / "report.html"
 
 
 def test_report_opens_without_console_errors_and_every_figure_shows(browser, report, tmp_path):
@@ -182,12 +182,13 @@ def test_report_opens_without_console_errors_and_every_figure_shows(browser, rep
 # ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def site(workflow_copy):
+def site(workflow_copy, tmp_path_factory):
+    copy = linked_copy(workflow_copy, tmp_path_factory.mktemp("site") / "repo")  # the built copy stays as it is
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "analysis.site"], cwd=workflow_copy, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "analysis.site"], cwd=copy, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     print(f"\nsite build: {time.perf_counter() - start:.1f} s")
-    return workflow_copy / "results" / "site"
+    return copy / "results" / "site"
 
 
 def site_pages(site: Path) -> list[Path]:
@@ -234,11 +235,11 @@ def check_site_page(p: Page, html: Path, site_root: Path) -> list[str]:
     return problems
 
 
-def explorer_widgets(p: Page, html: Path) -> list[str]:
+def explorer_widgets(p: Page, html: Path, timeout_ms: int = 10_000) -> list[str]:
     """Problems of the explorer page's saved widgets: the dropdowns and the drawn figure must show."""
-    p.page.goto(html.as_uri())
+    p.page.goto(html.as_uri())  # returns once the page and its scripts have loaded
     try:
-        p.page.wait_for_selector(".jupyter-widgets select", timeout=10_000)
+        p.page.wait_for_selector(".jupyter-widgets select", timeout=timeout_ms)
     except Exception:  # noqa: BLE001
         return [f"{html.name}: no widget rendered"]
     dropdowns = p.page.locator(".widget-dropdown select").count()
@@ -291,7 +292,7 @@ def test_every_site_page_loads_offline_with_its_images_and_links(browser, site, 
                           flags=re.S)
         assert stripped != html
         explorer.write_text(stripped, encoding="utf-8")
-        assert explorer_widgets(p, explorer) != []
+        assert explorer_widgets(p, explorer, timeout_ms=3_000) != []  # loaded: 3 s to render is ample
 
 
 # ------------------------------------------------------------------------------------------------
@@ -305,9 +306,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(workflow_copy):
+def lab_root(workflow_copy, tmp_path_factory) -> Path:
+    """The built copy as hard links: JupyterLab saves notebooks by replacing them, and the tests add one."""
+    return linked_copy(workflow_copy, tmp_path_factory.mktemp("lab") / "repo")
+
+
+@pytest.fixture(scope="module")
+def lab(lab_root):
     _need_browser()
     port = free_port()
+    workflow_copy = lab_root
     log = open(workflow_copy / "results" / "jupyterlab.log", "w", encoding="utf-8")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -339,6 +347,10 @@ def run_all(page):
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
 
+EXECUTED = """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+    return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim())); }"""
+
+
 def check_explorer_in_lab(p: Page, url: str, notebook: str, timeout_ms: int,
                           screenshots: tuple[str, str] | None = None) -> list[str]:
     """Open ``notebook`` in JupyterLab, run it; its widgets must render, and another cell must redraw the figure."""
@@ -348,6 +360,8 @@ def check_explorer_in_lab(p: Page, url: str, notebook: str, timeout_ms: int,
     # the kernel has started and is idle (the status bar says so) before the cells are run
     page.wait_for_selector(".jp-StatusBar-Item :text-matches('Python 3.*Idle')", timeout=120_000)
     run_all(page)
+    # every code cell has run (its prompt shows an execution count); then the widgets must show
+    page.wait_for_function(EXECUTED, timeout=120_000)
     try:
         page.wait_for_selector(".jp-OutputArea .widget-dropdown select", timeout=timeout_ms)
         figure = page.locator(".jp-OutputArea .jupyter-widgets img").first
@@ -379,7 +393,8 @@ def check_explorer_in_lab(p: Page, url: str, notebook: str, timeout_ms: int,
     return []
 
 
-def test_jupyterlab_opens_the_index_and_the_explorer_redraws_for_another_cell(browser, lab, workflow_copy):
+def test_jupyterlab_opens_the_index_and_the_explorer_redraws_for_another_cell(browser, lab, lab_root):
+    workflow_copy = lab_root
     start = time.perf_counter()
     with page_of(browser) as p:
         p.page.goto(f"{lab}/lab/tree/notebooks/index.ipynb?reset")
@@ -401,6 +416,7 @@ def test_jupyterlab_opens_the_index_and_the_explorer_redraws_for_another_cell(br
         source.replace(line, "pass  # deliberately broken: the widgets are never shown"), encoding="utf-8")
     try:
         with page_of(browser) as p:
-            assert check_explorer_in_lab(p, lab, "notebooks/explorer_broken.ipynb", 15_000) != []
+            # all its cells have run when this looks: 5 s is ample for widgets that would show
+            assert check_explorer_in_lab(p, lab, "notebooks/explorer_broken.ipynb", 5_000) != []
     finally:
         (workflow_copy / "notebooks" / "explorer_broken.ipynb").unlink()

@@ -12,7 +12,6 @@ import csv
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from analysis.cohort import cell_metrics, cell_traces, group_bands, group_statis
 from analysis.cycling import cycle_summary
 from analysis.units import Q_
 from synthetic import cycling_records
+from copies import full_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 end_to_end = pytest.mark.slow
@@ -158,7 +158,7 @@ def lab(tmp_path_factory, workflow_copy):
     lists, after the paper's cells, a lab's files (outside the repository)."""
     base = tmp_path_factory.mktemp("cohort")
     copy, files = base / "repo", base / "lab files"
-    shutil.copytree(workflow_copy, copy, symlinks=True)  # file times kept: the copy is up to date
+    full_copy(workflow_copy, copy)  # file times kept: the copy is up to date
     files.mkdir()
     for k, ice in enumerate((0.90, 0.91, 0.92), start=1):  # three replicates: ICE 90-92 %, then 99 %
         write_lab_file(files / f"il_{k}.csv", [ice] + [0.99] * 5, fade=0.01)

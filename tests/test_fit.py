@@ -94,6 +94,8 @@ def test_a_fit_gives_the_same_bytes_twice(tmp_path, calibration_dir):
         outputs.append(out.read_bytes())
         assert json.loads((out.parent / "hc_sus_first_cycle_timing.json").read_text())["wall_time_s"] > 0
     assert outputs[0] == outputs[1]
+    # and the bytes of the session's fits (the workflow's calibrate rule, or the cached ones)
+    assert outputs[0] == (calibration_dir / "hc_sus_first_cycle.json").read_bytes()
 
 
 def test_no_fitted_value_is_typed_in_the_model_data():

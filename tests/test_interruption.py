@@ -14,7 +14,6 @@ import base64
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from analysis.manifest import MANIFEST, verify_manifest
+from copies import full_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -94,7 +94,7 @@ NOTEBOOK_RULES = ("porosity", "consistency_audit", "figures_halfcell_first_cycle
 
 def test_killed_during_a_notebook_then_restarted(tmp_path, workflow_copy):
     copy = tmp_path / "repo"
-    shutil.copytree(workflow_copy, copy, symlinks=True)  # file times kept: the copy is up to date
+    full_copy(workflow_copy, copy)  # file times kept: the copy is up to date
     uninterrupted = _outputs(copy)
     assert len(uninterrupted) > 20
     temporary_before = _temporary_files(copy)  # e.g. the static site's .buildinfo, if a test built it

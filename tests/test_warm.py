@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -136,8 +138,11 @@ def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
     import jupyter_client
 
     warm_kernel.write_kernel_spec(tmp_path / "jupyter")
-    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "COMPENDIUM_WARM")}
-    os.environ.update(JUPYTER_PATH=str(tmp_path / "jupyter"), COMPENDIUM_WARM="1")
+    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "COMPENDIUM_WARM", "TMPDIR")}
+    # a warm process of its own (its socket is in TMPDIR, a short path): killing it stops no other test's jobs
+    private = tempfile.mkdtemp(prefix="warm")
+    os.environ.update(JUPYTER_PATH=str(tmp_path / "jupyter"), COMPENDIUM_WARM="1", TMPDIR=private)
+    tempfile.tempdir = None  # tempfile reads TMPDIR again
     km = jupyter_client.KernelManager(kernel_name="python3")
     try:
         probe = warm.connect()  # the warm process of this code and environment, started if none runs
@@ -165,3 +170,5 @@ def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        tempfile.tempdir = None
+        shutil.rmtree(private, ignore_errors=True)

@@ -7,16 +7,15 @@ import hashlib
 import json
 
 import re
-import shutil
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from analysis.inventory import FIGURE_NOTEBOOKS
+from copies import full_copy, linked_copy, replace_text
 
 ROOT = Path(__file__).resolve().parents[1]
 POROSITY = ["figures/fig2h_porosity.png", "figures/fig2h_porosity.svg", "tables/table_s2_porosity.csv",
@@ -65,7 +64,8 @@ def snakemake(copy: Path, *args: str, check: bool = True) -> subprocess.Complete
 
 
 def planned_jobs(copy: Path) -> dict[str, int]:
-    out = snakemake(copy, "--dry-run").stdout + snakemake(copy, "--dry-run").stderr
+    result = snakemake(copy, "--dry-run")
+    out = result.stdout + result.stderr
     if "Nothing to be done" in out:
         return {}
     block = out.split("Job stats:", 1)[1].split("total", 1)[0]
@@ -74,12 +74,19 @@ def planned_jobs(copy: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def built(workflow_copy):
-    """The repository copied to a temporary folder after one cold bare `snakemake` (tests/conftest.py)."""
+    """The repository copied to a temporary folder after one cold bare `snakemake` (tests/conftest.py);
+    read only (tests/copies.py)."""
     return workflow_copy
 
 
-def test_every_declared_output_exists(built):
-    summary = snakemake(built, "--summary").stdout.splitlines()
+@pytest.fixture
+def linked(built, tmp_path):
+    """The built copy as hard links in this test's folder: for dry runs, no-op runs and edits by replacement."""
+    return linked_copy(built, tmp_path / "linked")
+
+
+def test_every_declared_output_exists(built, linked):
+    summary = snakemake(linked, "--summary").stdout.splitlines()
     rows = list(csv.DictReader(summary[summary.index(next(l for l in summary if l.startswith("output_file"))):],
                                delimiter="\t"))
     expected = configured_outputs(built)
@@ -106,74 +113,52 @@ def test_table_shows_paper_and_recomputed_porosity(built):
         assert row["first_principles_basis"] and row["first_principles_value"]
 
 
-def test_rerun_has_nothing_to_do(built):
+def test_rerun_has_nothing_to_do(linked):
     start = time.perf_counter()
-    result = snakemake(built)
+    result = snakemake(linked)
     elapsed = time.perf_counter() - start
     print(f"\nno-op rerun: {elapsed:.2f} s")
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
-def test_lint_is_clean(built):
-    result = snakemake(built, "--lint")
+def test_lint_is_clean(linked):
+    result = snakemake(linked, "--lint")
     assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
 
 
-@contextmanager
-def edited(path: Path, old: str, new: str):
-    """``path`` with ``old`` replaced by ``new`` for the duration of the block; then the original, with
-    its modification time (the session's built copy stays up to date for the tests that copy it)."""
-    import os
-
-    original = path.read_text(encoding="utf-8")
-    stat = path.stat()
-    assert old in original, (path, old)
-    path.write_text(original.replace(old, new, 1), encoding="utf-8")
-    try:
-        yield path
-    finally:
-        path.write_text(original, encoding="utf-8")
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-
-
-def test_editing_a_density_reruns_only_the_porosity_rule(built):
+def test_editing_a_density_reruns_only_the_porosity_rule(linked):
     from analysis.manifest import update_manifest
 
-    manifest = (built / "data/MANIFEST.sha256").read_bytes()
-    with edited(built / "data/paper/table_s2_porosity.csv", "active_true_density,2.33,", "active_true_density,2.34,"):
-        update_manifest(built)  # an intended change of the data is recorded in the manifest
-        # the audit rechecks Table S2; the reported-vs-reproduced table shows its porosities
-        try:
-            assert planned_jobs(built) == {"porosity": 1, "consistency_audit": 1, "reported_vs_reproduced": 1,
-                                           "provenance_summary": 1, "all": 1}
-        finally:
-            (built / "data/MANIFEST.sha256").write_bytes(manifest)
+    replace_text(linked / "data/paper/table_s2_porosity.csv", "active_true_density,2.33,", "active_true_density,2.34,")
+    update_manifest(linked)  # an intended change of the data is recorded in the manifest (written anew)
+    # the audit rechecks Table S2; the reported-vs-reproduced table shows its porosities
+    assert planned_jobs(linked) == {"porosity": 1, "consistency_audit": 1, "reported_vs_reproduced": 1,
+                                    "provenance_summary": 1, "all": 1}
 
 
-def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(built):
-    with edited(built / "config/config.yaml", "mc_samples: 20000", "mc_samples: 5000"):
-        assert planned_jobs(built) == {"porosity": 1, "reported_vs_reproduced": 1, "provenance_summary": 1, "all": 1}
+def test_editing_a_notebook_parameter_in_config_reruns_only_the_porosity_rule(linked):
+    replace_text(linked / "config/config.yaml", "mc_samples: 20000", "mc_samples: 5000")
+    assert planned_jobs(linked) == {"porosity": 1, "reported_vs_reproduced": 1, "provenance_summary": 1, "all": 1}
 
 
-def test_a_model_setting_in_config_reruns_only_that_cell(built):
-    with edited(built / "config/config.yaml", "  overrides: {}", '  overrides: {fc_il_20c_cycling: {noise: "0.05 mV"}}'):
-        assert planned_jobs(built) == {"reconstruct": 1, "cell": 1, "cohort": 1,
-                                       "reconstruction_calibration": 1, "figures_fullcell_rate_temperature": 1,
-                                       "reported_vs_reproduced": 1, "provenance_summary": 1, "all": 1}
+def test_a_model_setting_in_config_reruns_only_that_cell(linked):
+    replace_text(linked / "config/config.yaml", "  overrides: {}", '  overrides: {fc_il_20c_cycling: {noise: "0.05 mV"}}')
+    assert planned_jobs(linked) == {"reconstruct": 1, "cell": 1, "cohort": 1,
+                                    "reconstruction_calibration": 1, "figures_fullcell_rate_temperature": 1,
+                                    "reported_vs_reproduced": 1, "provenance_summary": 1, "all": 1}
 
 
-def test_invalid_config_is_refused_before_anything_runs(built):
-    with edited(built / "config/config.yaml", "mc_samples: 20000", "mc_samples: many"):
-        result = snakemake(built, "--dry-run", check=False)
-        assert result.returncode != 0
-        assert "mc_samples" in result.stdout + result.stderr and "many" in result.stdout + result.stderr
+def test_invalid_config_is_refused_before_anything_runs(linked):
+    replace_text(linked / "config/config.yaml", "mc_samples: 20000", "mc_samples: many")
+    result = snakemake(linked, "--dry-run", check=False)
+    assert result.returncode != 0
+    assert "mc_samples" in result.stdout + result.stderr and "many" in result.stdout + result.stderr
 
 
 def test_a_failing_notebook_keeps_its_log_and_leaves_no_output(built, tmp_path):
     from analysis.manifest import update_manifest
 
-    copy = tmp_path / "broken"
-    shutil.copytree(built, copy, ignore=shutil.ignore_patterns(".snakemake"))
+    copy = full_copy(built, tmp_path / "broken", snakemake_state=False)
     table = copy / "data/paper/table_s2_porosity.csv"
     table.write_text(table.read_text(encoding="utf-8").replace("g/cm^3", "g/ccm", 1), encoding="utf-8")
     update_manifest(copy)
@@ -185,9 +170,14 @@ def test_a_failing_notebook_keeps_its_log_and_leaves_no_output(built, tmp_path):
 
 
 def test_a_second_clean_run_gives_identical_bytes(built, tmp_path):
-    copy = tmp_path / "again"
-    shutil.copytree(built, copy)
-    snakemake(copy, "--forceall")
+    """Every job again, but the fits: their bytes are compared twice over by tests/test_fit.py, and the
+    longest of them (fc_il) would double this run's longest path."""
+    copy = full_copy(built, tmp_path / "again")
+    rules = snakemake(copy, "--list-rules").stdout.split()
+    assert "calibrate" in rules and "cell" in rules and len(rules) > 10
+    snakemake(copy, "--forcerun", *[rule for rule in rules if rule != "calibrate"])
+    assert all((copy / f"results/calibration/{p.name}").stat().st_mtime_ns == p.stat().st_mtime_ns
+               for p in (built / "results/calibration").glob("*.json"))  # the fits were not run again
     outputs = configured_outputs(built) + [f"results/reconstructed/{p}" for p in
                                            sorted(x.name for x in (built / "results/reconstructed").iterdir())]
     different = [name for name in outputs if (copy / name).read_bytes() != (built / name).read_bytes()]
@@ -229,8 +219,7 @@ def test_notebook_defaults_run_by_hand_reproduce_the_workflow(built, tmp_path):
     """As in JupyterLab: started from notebooks/, no parameters injected."""
     import papermill
 
-    copy = tmp_path / "by_hand"
-    shutil.copytree(built, copy)
+    copy = full_copy(built, tmp_path / "by_hand")
     for name in POROSITY:
         (copy / name).unlink()
     papermill.execute_notebook(str(copy / "notebooks/porosity.ipynb"), str(tmp_path / "out.ipynb"),
@@ -244,8 +233,7 @@ def test_a_measured_file_replaces_a_reconstructed_cell_by_one_config_line(built,
     from analysis.io.netcdf import read_netcdf
     from synthetic import cycling_records
 
-    copy = tmp_path / "swap"
-    shutil.copytree(built, copy)
+    copy = full_copy(built, tmp_path / "swap")
     plate_strip = [("CC_DChg", -3e-4, 3600.0), ("Rest", 0.0, 60.0), ("CC_Chg", 3e-4, 3600.0 * 0.99)]
     (copy / "data/measured").mkdir(exist_ok=True)
     records = cycling_records([plate_strip] * 3, dt=30.0)
@@ -283,10 +271,10 @@ def test_a_measured_file_replaces_a_reconstructed_cell_by_one_config_line(built,
 
 
 def test_a_missing_cell_file_is_refused_naming_its_row(built, tmp_path):
-    copy = tmp_path / "outside"
-    shutil.copytree(built, copy)
-    with open(copy / "config/cells.tsv", "a", encoding="utf-8") as sheet:
-        sheet.write("stray\t../elsewhere.csv\t\thalf_cell\t\t\t\t\t\n")
+    copy = linked_copy(built, tmp_path / "outside")
+    sheet = copy / "config/cells.tsv"
+    text = sheet.read_text(encoding="utf-8")
+    replace_text(sheet, text, text + "stray\t../elsewhere.csv\t\thalf_cell\t\t\t\t\t\n")  # a row added
     result = snakemake(copy, "--dry-run", check=False)
     assert result.returncode != 0
     assert "config/cells.tsv, column 'source', row 18: file not found" in result.stdout + result.stderr
@@ -324,21 +312,19 @@ def test_every_figure_and_table_has_a_provenance_sidecar_matching_the_files(buil
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_html_report_is_self_contained(built):
+def test_html_report_is_self_contained(linked):
     start = time.perf_counter()
-    snakemake(built, "--report", "report.html")
+    snakemake(linked, "--report", "report.html")
     print(f"\nreport: {time.perf_counter() - start:.1f} s")
-    html = (built / "report.html").read_text(encoding="utf-8")
+    html = (linked / "report.html").read_text(encoding="utf-8")
     assert len(html) > 500_000
     assert "fig3a_first_cycle_profiles.png" in html and "reported_vs_reproduced.csv" in html
     assert not re.search(r"<(?:img|script)[^>]+src=\"https?://", html), "the report must open offline"
 
 
 def test_a_changed_data_file_stops_the_run_before_anything_runs(built, tmp_path):
-    copy = tmp_path / "tampered"
-    shutil.copytree(built, copy)
-    table = copy / "data/paper/table_s2_porosity.csv"
-    table.write_text(table.read_text(encoding="utf-8").replace("2.33", "2.34", 1), encoding="utf-8")
+    copy = linked_copy(built, tmp_path / "tampered")
+    replace_text(copy / "data/paper/table_s2_porosity.csv", "2.33", "2.34")
     result = snakemake(copy, "--dry-run", check=False)
     assert result.returncode != 0
     assert "data/paper/table_s2_porosity.csv" in result.stdout + result.stderr
@@ -349,8 +335,7 @@ def test_changed_reported_values_are_refitted_and_reproduced(built, tmp_path):
     """Issue #12: change three of the paper's numbers, update the manifest, run: the fits follow them."""
     from analysis.manifest import update_manifest
 
-    copy = tmp_path / "repo"
-    shutil.copytree(built, copy, ignore=shutil.ignore_patterns(".snakemake"))
+    copy = full_copy(built, tmp_path / "repo", snakemake_state=False)
     new = {"ice_fc_il": "90.0", "retention_fc_il_100": "93.5", "ice_hc_il": "95.0"}
     path = copy / "data/paper/reported_values.csv"
     with open(path, encoding="utf-8", newline="") as handle:
@@ -364,13 +349,20 @@ def test_changed_reported_values_are_refitted_and_reproduced(built, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     update_manifest(copy)
-    snakemake(copy)
-    for table, value_column, paper_column in (("tables/reconstruction_calibration.csv", "reconstructed", "reported"),
-                                              ("tables/reported_vs_reproduced.csv", "reproduced_value",
-                                               "paper_value")):
+    # the calibration table and the rows of the two notebooks that report these numbers (the rows that
+    # tables/reported_vs_reproduced.csv collects): every fit, reconstruction and cell they rest on reruns
+    notebooks = {"ice_hc_il": "halfcell_first_cycle", "ice_fc_il": "fullcell_cycling",
+                 "retention_fc_il_100": "fullcell_cycling"}
+    reproduced = [f"results/reproduced/{name}.csv" for name in sorted(set(notebooks.values()))]
+    snakemake(copy, "tables/reconstruction_calibration.csv", *reproduced)
+    for table, value_column, paper_column, ids in (
+            [("tables/reconstruction_calibration.csv", "reconstructed", "reported", new)]
+            + [(row, "reproduced_value", "paper_value", [i for i in new if f"/{notebooks[i]}.csv" in row])
+               for row in reproduced]):
         with open(copy / table, encoding="utf-8") as handle:
             got = {r["id"]: r for r in csv.DictReader(handle)}
-        for rid, value in new.items():
+        for rid in ids:
+            value = new[rid]
             row = got[rid]
             assert float(row[paper_column]) == float(value), (table, rid)
             assert row["within_tolerance"] == "true", (table, rid, row[value_column])
