@@ -44,7 +44,7 @@ browser:
 # the tests run in one pytest-xdist worker per CPU (PYTEST_WORKERS=0: in this process); a test that waits
 # (a browser, a server) leaves its CPU to another
 PYTEST_WORKERS ?= logical
-PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist worksteal)
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 ## unit tests, notebook runs, one end-to-end workflow run in a temporary copy, browser tests
 test: $(STAMP)

@@ -153,6 +153,8 @@ def run_explorer(root: Path, target: Path) -> Path:
     """
     import papermill
 
+    from .kernel_poll import polling_in_slices
+
     inputs = [root / "notebooks" / f"{EXPLORER}.ipynb", *(root / "results" / "cells").glob("*.nc"),
               *(root / "analysis").rglob("*.py")]
     if (target.is_file() and target.stat().st_mtime > max(p.stat().st_mtime for p in inputs)
@@ -160,11 +162,12 @@ def run_explorer(root: Path, target: Path) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(2):
-        # Seen once on a busy machine: the widget cell's reply never reached the client, and the run
-        # went on only at the cell timeout (with its outputs complete). A short timeout bounds that wait.
-        papermill.execute_notebook(str(root / "notebooks" / f"{EXPLORER}.ipynb"), str(target),
-                                   kernel_name="python3", cwd=str(root), progress_bar=False,
-                                   parameters={"interactive": True}, execution_timeout=60)
+        # the widget cell's reply is read as soon as it comes (analysis.kernel_poll: it could otherwise
+        # wait for the cell timeout on a busy machine)
+        with polling_in_slices():
+            papermill.execute_notebook(str(root / "notebooks" / f"{EXPLORER}.ipynb"), str(target),
+                                       kernel_name="python3", cwd=str(root), progress_bar=False,
+                                       parameters={"interactive": True}, execution_timeout=60)
         if _widget_state(target):
             return target
     raise DataError("the explorer's run saved no widget state", path=target)

@@ -18,6 +18,7 @@ import pytest
 from analysis.cycling import cycle_summary
 from analysis.io.core import build_dataset
 from analysis.io.netcdf import read_netcdf, write_netcdf
+from analysis.kernel_poll import polling_in_slices
 
 pytestmark = pytest.mark.slow
 
@@ -89,9 +90,10 @@ def run(cells_dir: Path, out: Path, **parameters) -> tuple[str, dict]:
     """Execute the explorer; return its printed text and the executed notebook."""
     import papermill
 
-    papermill.execute_notebook("notebooks/explorer.ipynb", str(out), kernel_name="python3", cwd=".",
-                               progress_bar=False, execution_timeout=300,
-                               parameters={"netcdf_dir": str(cells_dir), **parameters})
+    with polling_in_slices():  # as the site's run of it (analysis/kernel_poll.py)
+        papermill.execute_notebook("notebooks/explorer.ipynb", str(out), kernel_name="python3", cwd=".",
+                                   progress_bar=False, execution_timeout=300,
+                                   parameters={"netcdf_dir": str(cells_dir), **parameters})
     nb = json.loads(out.read_text(encoding="utf-8"))
     text = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", [])
                    if o["output_type"] == "stream")
