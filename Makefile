@@ -42,9 +42,10 @@ browser:
 	  else echo "chromium or npm missing: sudo apt-get install chromium npm"; fi; }
 
 # the tests run in one pytest-xdist worker per CPU (PYTEST_WORKERS=0: in this process); a test that waits
-# (a browser, a server) leaves its CPU to another
+# (a browser, a server) leaves its CPU to another. worksteal: each worker takes half the tests in file order
+# (a module's fixtures are made once) and an idle worker takes over the rest of the other's half
 PYTEST_WORKERS ?= logical
-PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist worksteal)
 
 ## unit tests, notebook runs, one end-to-end workflow run in a temporary copy, browser tests
 test: $(STAMP)

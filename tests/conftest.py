@@ -201,31 +201,3 @@ def workflow_copy(tmp_path_factory) -> Path:
         pytest.fail(message)
     return copy
 
-
-#: the longest tests (20-60 s each: a workflow run, a browser session), dealt out first
-LONGEST = ("test_a_second_clean_run_gives_identical_bytes", "test_changed_reported_values_are_refitted_and_reproduced",
-           "test_killed_during_a_notebook", "test_a_measured_file_replaces")
-#: tests that share an expensive module-scoped fixture run on one worker, which makes it once
-GROUPS = {"test_browser.py": "browser", "test_explorer.py": "explorer"}
-
-
-def _group(item) -> str | None:
-    if item.path.name == "test_cohort.py" and "lab" in getattr(item, "fixturenames", ()):
-        return "cohort_lab"  # the lab's folder, run through the workflow
-    return GROUPS.get(item.path.name)
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """Under pytest-xdist (``make test``: ``--dist loadgroup``, one test or group at a time to the worker that
-    is free): the browser tests and the other long ones first, as soon as the workflow is built, then
-    the others that use it, then the unit tests, which fill the gaps at the end."""
-    def rank(item) -> int:
-        if _group(item) in ("browser", "cohort_lab") or item.name.startswith(LONGEST):
-            return 0
-        return 1 if "workflow_copy" in getattr(item, "fixturenames", ()) else 2
-
-    items.sort(key=rank)
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            if _group(item):
-                item.add_marker(pytest.mark.xdist_group(_group(item)))
