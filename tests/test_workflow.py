@@ -349,16 +349,16 @@ def test_changed_reported_values_are_refitted_and_reproduced(built, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     update_manifest(copy)
-    # the calibration table and the rows of the two notebooks that report these numbers (the rows that
-    # tables/reported_vs_reproduced.csv collects): every fit, reconstruction and cell they rest on reruns
+    # the rows of the two notebooks that report these numbers (the rows that tables/reported_vs_reproduced.csv
+    # collects): every fit, reconstruction and cell they rest on reruns (7 fits, 6 cells, 21 jobs); the
+    # calibration table, which needs every cell, is checked on the built copy
     notebooks = {"ice_hc_il": "halfcell_first_cycle", "ice_fc_il": "fullcell_cycling",
                  "retention_fc_il_100": "fullcell_cycling"}
     reproduced = [f"results/reproduced/{name}.csv" for name in sorted(set(notebooks.values()))]
-    snakemake(copy, "tables/reconstruction_calibration.csv", *reproduced)
+    snakemake(copy, *reproduced)
     for table, value_column, paper_column, ids in (
-            [("tables/reconstruction_calibration.csv", "reconstructed", "reported", new)]
-            + [(row, "reproduced_value", "paper_value", [i for i in new if f"/{notebooks[i]}.csv" in row])
-               for row in reproduced]):
+            [(row, "reproduced_value", "paper_value", [i for i in new if f"/{notebooks[i]}.csv" in row])
+             for row in reproduced]):
         with open(copy / table, encoding="utf-8") as handle:
             got = {r["id"]: r for r in csv.DictReader(handle)}
         for rid in ids:
