@@ -21,7 +21,8 @@ Conventions, stated once:
 
 from __future__ import annotations
 
-from typing import Literal
+from contextlib import contextmanager
+from typing import Iterator, Literal
 
 import numpy as np
 import pint
@@ -91,10 +92,35 @@ def _area(ds: xr.Dataset) -> pint.Quantity:
     return require(Q_(ds.attrs["electrode_area"]), AREA, "electrode_area", positive=True)
 
 
+#: per-cycle summaries kept while :func:`summaries_kept` is active: {(id of run, convention): (run, summary)}
+_KEPT: dict[tuple[int, str], tuple[xr.Dataset, xr.Dataset]] | None = None
+
+
+@contextmanager
+def summaries_kept() -> Iterator[None]:
+    """Within the block, each run's per-cycle summary is computed once per convention, however many metrics
+    read it (a fit measures several targets on each trial run). For runs that the block does not change:
+    a run is recognised by identity."""
+    global _KEPT
+    outer = _KEPT
+    _KEPT = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _KEPT = outer
+
+
 def _summary(ds: xr.Dataset, convention: str | None = None) -> xr.Dataset:
     """Per-cycle summary (:func:`analysis.cycling.cycle_summary`), areal where the run has an area."""
+    convention = convention_of(ds, convention)
+    key = (id(ds), convention)
+    if _KEPT is not None and key in _KEPT and _KEPT[key][0] is ds:
+        return _KEPT[key][1]
     area = _area(ds) if "electrode_area" in ds.attrs else None
-    return _cycling.cycle_summary(ds, convention=convention_of(ds, convention), area=area)
+    summary = _cycling.cycle_summary(ds, convention=convention, area=area)
+    if _KEPT is not None:
+        _KEPT[key] = (ds, summary)  # holding the run keeps its id from being reused in the block
+    return summary
 
 
 def _nan(unit: str) -> pint.Quantity:

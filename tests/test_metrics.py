@@ -317,3 +317,23 @@ def test_metrics_agree_with_the_calibration(reconstructed):
     # the reading "1-35" of the 35-cycle average: cycle 1 at its ICE with the Si lithiation subtracted
     one_to_35 = M.average_coulombic_efficiency(default["hc_li375si_cnt"], first=1, last=35, subtract=si)
     assert 95 < one_to_35.to("percent").magnitude < 100
+
+
+def test_summaries_kept_computes_each_run_once_with_the_same_values(cell, monkeypatch):
+    """Within metrics.summaries_kept (a fit's evaluation), metrics of one run share its per-cycle summary."""
+    from analysis import cycling
+
+    values = [M.initial_coulombic_efficiency(cell), M.retention(cell, cycle=3, reference=1),
+              M.average_coulombic_efficiency(cell, first=2, last=3)]
+    calls = []
+    original = cycling.cycle_summary
+    monkeypatch.setattr(cycling, "cycle_summary", lambda *a, **k: calls.append(1) or original(*a, **k))
+    with M.summaries_kept():
+        kept = [M.initial_coulombic_efficiency(cell), M.retention(cell, cycle=3, reference=1),
+                M.average_coulombic_efficiency(cell, first=2, last=3)]
+        other = cell.copy()  # another run (an equal copy): its own summary
+        M.initial_coulombic_efficiency(other)
+    assert len(calls) == 2
+    assert [v.to(u.units).magnitude for v, u in zip(kept, values)] == [u.magnitude for u in values]
+    M.initial_coulombic_efficiency(cell)  # outside the block: computed again
+    assert len(calls) == 3
