@@ -315,13 +315,12 @@ def lab_root(workflow_copy, tmp_path_factory) -> Path:
 def lab(lab_root):
     _need_browser()
     port = free_port()
-    workflow_copy = lab_root
-    log = open(workflow_copy / "results" / "jupyterlab.log", "w", encoding="utf-8")
+    log = open(lab_root / "results" / "jupyterlab.log", "w", encoding="utf-8")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--allow-root", "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-         f"--ServerApp.root_dir={workflow_copy}", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly"], cwd=workflow_copy, stdout=log, stderr=subprocess.STDOUT)
+         f"--ServerApp.root_dir={lab_root}", "--LabApp.news_url=None",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly"], cwd=lab_root, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -394,7 +393,6 @@ def check_explorer_in_lab(p: Page, url: str, notebook: str, timeout_ms: int,
 
 
 def test_jupyterlab_opens_the_index_and_the_explorer_redraws_for_another_cell(browser, lab, lab_root):
-    workflow_copy = lab_root
     start = time.perf_counter()
     with page_of(browser) as p:
         p.page.goto(f"{lab}/lab/tree/notebooks/index.ipynb?reset")
@@ -409,14 +407,14 @@ def test_jupyterlab_opens_the_index_and_the_explorer_redraws_for_another_cell(br
     print(f"\nJupyterLab checked in Chromium: {time.perf_counter() - start:.1f} s")
 
     # a copy of the explorer whose widgets are never displayed fails the same check
-    source = (workflow_copy / "notebooks" / "explorer.ipynb").read_text(encoding="utf-8")
+    source = (lab_root / "notebooks" / "explorer.ipynb").read_text(encoding="utf-8")
     line = "display(widgets.VBox([widgets.HBox([cell_box, quantity_box]), cycle_box, output]))"
     assert line in source
-    (workflow_copy / "notebooks" / "explorer_broken.ipynb").write_text(
+    (lab_root / "notebooks" / "explorer_broken.ipynb").write_text(
         source.replace(line, "pass  # deliberately broken: the widgets are never shown"), encoding="utf-8")
     try:
         with page_of(browser) as p:
             # all its cells have run when this looks: 5 s is ample for widgets that would show
             assert check_explorer_in_lab(p, lab, "notebooks/explorer_broken.ipynb", 5_000) != []
     finally:
-        (workflow_copy / "notebooks" / "explorer_broken.ipynb").unlink()
+        (lab_root / "notebooks" / "explorer_broken.ipynb").unlink()

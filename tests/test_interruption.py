@@ -97,7 +97,7 @@ def test_killed_during_a_notebook_then_restarted(tmp_path, workflow_copy):
     full_copy(workflow_copy, copy)  # file times kept: the copy is up to date
     uninterrupted = _outputs(copy)
     assert len(uninterrupted) > 20
-    temporary_before = _temporary_files(copy)  # e.g. the static site's .buildinfo, if a test built it
+    temporary_before = _temporary_files(copy)  # what the built copy had before this run (none is expected)
     dry = _run(copy, "--dry-run")
     assert "Nothing to be done" in dry.stdout + dry.stderr, (dry.stdout + dry.stderr)[-3000:]
     assert "rerun-incomplete: true" in (copy / "profiles/default/config.yaml").read_text(encoding="utf-8")

@@ -129,7 +129,7 @@ def test_a_server_that_cannot_start_costs_no_wait(tmp_path):
 
 
 @slow
-def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
+def test_a_warm_kernel_outlives_the_warm_process(tmp_path, monkeypatch):
     """The warm process exits when idle, possibly while a notebook's kernel (its fork) still runs a long
     cell: the kernel must go on (ipykernel's parent poller would shut it down once it is orphaned)."""
     import signal
@@ -138,11 +138,11 @@ def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
     import jupyter_client
 
     warm_kernel.write_kernel_spec(tmp_path / "jupyter")
-    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "COMPENDIUM_WARM", "TMPDIR")}
     # a warm process of its own (its socket is in TMPDIR, a short path): killing it stops no other test's jobs
     private = tempfile.mkdtemp(prefix="warm")
-    os.environ.update(JUPYTER_PATH=str(tmp_path / "jupyter"), COMPENDIUM_WARM="1", TMPDIR=private)
-    tempfile.tempdir = None  # tempfile reads TMPDIR again
+    for name, value in (("JUPYTER_PATH", str(tmp_path / "jupyter")), ("COMPENDIUM_WARM", "1"), ("TMPDIR", private)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR again
     km = jupyter_client.KernelManager(kernel_name="python3")
     try:
         probe = warm.connect()  # the warm process of this code and environment, started if none runs
@@ -165,10 +165,4 @@ def test_a_warm_kernel_outlives_the_warm_process(tmp_path):
         assert any(o["content"].get("text", "").strip() == "42" for o in outputs)
     finally:
         km.shutdown_kernel(now=True)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        tempfile.tempdir = None
         shutil.rmtree(private, ignore_errors=True)
